@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/* The default configuration, and the checks every configuration passes. */
+#include "internal.h"
+
+static const char *const zone_names[VMSIM_NR_ZONES] = {"DMA", "DMA32", "Normal", "Movable"};
+
+const char *vmsim__zone_name(enum vmsim_zone_type zt) {
+  return (unsigned)zt < VMSIM_NR_ZONES ? zone_names[zt] : "?";
+}
+
+void vmsim_config_default(vmsim_config *cfg) {
+  memset(cfg, 0, sizeof(*cfg));
+  cfg->nr_nodes = 1;
+  cfg->nodes[0].pages = 131072;                         /* 512 MiB */
+  cfg->nodes[0].zone_pages[VMSIM_ZONE_DMA] = 4096;      /* 16 MiB */
+  cfg->nodes[0].zone_pages[VMSIM_ZONE_DMA32] = VMSIM_ZONE_REST;
+  cfg->nodes[0].nr_cpus = 2;
+
+  cfg->watermark_style = VMSIM_WMARK_MODERN;
+  cfg->min_free_kbytes = -1;
+  cfg->watermark_scale_factor = 10;
+  /* mm/page_alloc.c sysctl_lowmem_reserve_ratio */
+  cfg->lowmem_reserve_ratio[VMSIM_ZONE_DMA] = 256;
+  cfg->lowmem_reserve_ratio[VMSIM_ZONE_DMA32] = 256;
+  cfg->lowmem_reserve_ratio[VMSIM_ZONE_NORMAL] = 32;
+  cfg->lowmem_reserve_ratio[VMSIM_ZONE_MOVABLE] = 0;
+  /* 2.4.0 mm/page_alloc.c zone_balance_ratio (DMA32 did not exist: as Normal) */
+  cfg->zone_balance_ratio[VMSIM_ZONE_DMA] = 32;
+  cfg->zone_balance_ratio[VMSIM_ZONE_DMA32] = 128;
+  cfg->zone_balance_ratio[VMSIM_ZONE_NORMAL] = 128;
+  cfg->zone_balance_ratio[VMSIM_ZONE_MOVABLE] = 128;
+
+  cfg->tlb.l1_entries = 64;
+  cfg->tlb.l1_ways = 4;
+  cfg->tlb.l2_entries = 1536;
+  cfg->tlb.l2_ways = 12;
+
+  cfg->cost.l1_tlb_hit = 1;
+  cfg->cost.l2_tlb_hit = 7;
+  cfg->cost.walk_level = 25;
+  cfg->cost.minor_fault = 500;
+  cfg->cost.major_fault = 2000;
+  cfg->cost.file_read = 100000;   /* 100 us: an SSD read */
+  cfg->cost.file_write = 200000;
+  cfg->cost.reclaim_scan = 50;
+
+  cfg->reclaim_mode = VMSIM_RECLAIM_KSWAPD;
+  cfg->swappiness = 60;
+  cfg->seed = 1;
+}
+
+static bool is_pow2(uint64_t x) { return x && !(x & (x - 1)); }
+
+static int check_tlb_level(const char *name, uint32_t entries, uint32_t ways, bool optional,
+                           char *msg, size_t len) {
+  if (entries == 0 && optional)
+    return 0;
+  if (entries == 0 || ways == 0)
+    return vmsim__errf(msg, len, VMSIM_ECONFIG, "tlb.%s: entries and ways must be positive", name);
+  if (entries % ways)
+    return vmsim__errf(msg, len, VMSIM_ECONFIG,
+                       "tlb.%s: %u entries is not a multiple of %u ways", name, entries, ways);
+  if (!is_pow2(entries / ways))
+    return vmsim__errf(msg, len, VMSIM_ECONFIG,
+                       "tlb.%s: %u sets (entries / ways) is not a power of two", name,
+                       entries / ways);
+  return 0;
+}
+
+/* Resolve a node's zone sizes (VMSIM_ZONE_REST) into out[]; checks sums. */
+int vmsim__node_zone_pages(const vmsim_config *cfg, uint32_t nid, uint64_t out[VMSIM_NR_ZONES],
+                           char *msg, size_t len) {
+  const vmsim_node_config *n = &cfg->nodes[nid];
+  uint64_t sum = 0;
+  int rest = -1;
+
+  if (n->pages == 0)
+    return vmsim__errf(msg, len, VMSIM_ECONFIG, "node %u: size is zero", nid);
+  for (int z = 0; z < VMSIM_NR_ZONES; z++) {
+    uint64_t sz = n->zone_pages[z];
+    if (sz == VMSIM_ZONE_REST) {
+      if (rest >= 0)
+        return vmsim__errf(msg, len, VMSIM_ECONFIG,
+                           "node %u: zones %s and %s both take the rest of the node", nid,
+                           vmsim__zone_name(rest), vmsim__zone_name(z));
+      rest = z;
+      out[z] = 0;
+      continue;
+    }
+    if (sz > n->pages)
+      return vmsim__errf(msg, len, VMSIM_ECONFIG,
+                         "node %u: zone %s (%" PRIu64 " pages) is bigger than the node (%" PRIu64
+                         " pages)",
+                         nid, vmsim__zone_name(z), sz, n->pages);
+    out[z] = sz;
+    sum += sz;
+  }
+  if (sum > n->pages)
+    return vmsim__errf(msg, len, VMSIM_ECONFIG,
+                       "node %u: zones add up to %" PRIu64 " pages, more than the node's %" PRIu64,
+                       nid, sum, n->pages);
+  if (rest >= 0) {
+    out[rest] = n->pages - sum;
+  } else if (sum != n->pages) {
+    return vmsim__errf(msg, len, VMSIM_ECONFIG,
+                       "node %u: zones add up to %" PRIu64 " pages, less than the node's %" PRIu64
+                       " (give one zone the rest)",
+                       nid, sum, n->pages);
+  }
+  return 0;
+}
+
+int vmsim_config_validate(const vmsim_config *cfg, char *msg, size_t len) {
+  int err;
+  uint64_t total = 0, cpus = 0;
+
+  if (!cfg)
+    return vmsim__errf(msg, len, VMSIM_EINVAL, "configuration is NULL");
+  if (cfg->nr_nodes == 0 || cfg->nr_nodes > VMSIM_MAX_NODES)
+    return vmsim__errf(msg, len, VMSIM_ECONFIG, "nr_nodes: %u is out of range 1..%d",
+                       cfg->nr_nodes, VMSIM_MAX_NODES);
+  for (uint32_t nid = 0; nid < cfg->nr_nodes; nid++) {
+    uint64_t zp[VMSIM_NR_ZONES];
+    if ((err = vmsim__node_zone_pages(cfg, nid, zp, msg, len)))
+      return err;
+    total += cfg->nodes[nid].pages;
+    cpus += cfg->nodes[nid].nr_cpus;
+    if (total >= VMSIM_PFN_NONE)
+      return vmsim__errf(msg, len, VMSIM_ECONFIG,
+                         "machine: more than %u pages (16 TiB) of memory", VMSIM_PFN_NONE - 1);
+  }
+  if (cpus == 0)
+    return vmsim__errf(msg, len, VMSIM_ECONFIG, "machine: no CPUs (give some node nr_cpus)");
+  if (cpus > VMSIM_MAX_CPUS)
+    return vmsim__errf(msg, len, VMSIM_ECONFIG, "machine: %" PRIu64 " CPUs, at most %d", cpus,
+                       VMSIM_MAX_CPUS);
+
+  bool any_distance = false;
+  for (uint32_t i = 0; i < cfg->nr_nodes; i++)
+    for (uint32_t j = 0; j < cfg->nr_nodes; j++)
+      any_distance |= cfg->node_distance[i][j] != 0;
+  if (any_distance) {
+    for (uint32_t i = 0; i < cfg->nr_nodes; i++)
+      for (uint32_t j = 0; j < cfg->nr_nodes; j++) {
+        unsigned d = cfg->node_distance[i][j];
+        if (i == j && d != 10)
+          return vmsim__errf(msg, len, VMSIM_ECONFIG,
+                             "node_distance[%u][%u]: local distance must be 10, not %u", i, j, d);
+        if (i != j && d <= 10)
+          return vmsim__errf(msg, len, VMSIM_ECONFIG,
+                             "node_distance[%u][%u]: remote distance %u must exceed 10", i, j, d);
+      }
+  }
+
+  if ((unsigned)cfg->watermark_style > VMSIM_WMARK_LINUX24)
+    return vmsim__errf(msg, len, VMSIM_ECONFIG, "watermark_style: unknown value %d",
+                       (int)cfg->watermark_style);
+  if (cfg->min_free_kbytes < -1)
+    return vmsim__errf(msg, len, VMSIM_ECONFIG,
+                       "min_free_kbytes: %" PRId64 " (expected -1 for auto, or >= 0)",
+                       cfg->min_free_kbytes);
+  if (cfg->min_free_kbytes > 0 && (uint64_t)cfg->min_free_kbytes >= total * 4)
+    return vmsim__errf(msg, len, VMSIM_ECONFIG,
+                       "min_free_kbytes: %" PRId64 " KiB is not below the machine's %" PRIu64
+                       " KiB",
+                       cfg->min_free_kbytes, total * 4);
+  if (cfg->watermark_scale_factor < 1 || cfg->watermark_scale_factor > 3000)
+    return vmsim__errf(msg, len, VMSIM_ECONFIG, "watermark_scale_factor: %u is out of range 1..3000",
+                       cfg->watermark_scale_factor);
+  if (cfg->watermark_style == VMSIM_WMARK_LINUX24)
+    for (int z = 0; z < VMSIM_NR_ZONES; z++)
+      if (cfg->zone_balance_ratio[z] == 0)
+        return vmsim__errf(msg, len, VMSIM_ECONFIG, "zone_balance_ratio[%s]: must be positive",
+                           vmsim__zone_name(z));
+  if (cfg->swappiness > 200)
+    return vmsim__errf(msg, len, VMSIM_ECONFIG, "swappiness: %u is out of range 0..200",
+                       cfg->swappiness);
+  if ((unsigned)cfg->reclaim_mode > VMSIM_RECLAIM_ON_DEMAND)
+    return vmsim__errf(msg, len, VMSIM_ECONFIG, "reclaim_mode: unknown value %d",
+                       (int)cfg->reclaim_mode);
+  if ((err = check_tlb_level("l1", cfg->tlb.l1_entries, cfg->tlb.l1_ways, false, msg, len)))
+    return err;
+  if ((err = check_tlb_level("l2", cfg->tlb.l2_entries, cfg->tlb.l2_ways, true, msg, len)))
+    return err;
+  return 0;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal definitions of the simulated machine, shared by src/core, src/hw
+ * and src/policies. Not installed. Internal non-static functions are named
+ * vmsim__*.
+ */
+#ifndef VMSIM_INTERNAL_H
+#define VMSIM_INTERNAL_H
+
+#include <vmsim/vmsim.h>
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#define NOINLINE __attribute__((noinline))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* Constants shared with the kernel (../docs/linux-reclaim.md). */
+#define DEF_PRIORITY 12
+#define SWAP_CLUSTER_MAX 32
+#define MAX_RECLAIM_RETRIES 16
+#define PAGE_ALLOC_COSTLY_ORDER 3
+
+/* ---- host allocation (alloc.c) -------------------------------------- */
+void *vmsim__malloc(size_t size);
+void *vmsim__calloc(size_t nmemb, size_t size);
+void *vmsim__realloc(void *ptr, size_t size);
+void vmsim__free(void *ptr);
+
+/* ---- error messages -------------------------------------------------- */
+/* snprintf into msg (if not NULL) and return `err`. */
+int vmsim__errf(char *msg, size_t len, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* ---- zones and nodes ------------------------------------------------- */
+struct vmsim_free_area {
+  vmsim_list free_list;
+};
+
+struct vmsim_zone {
+  /* Read-mostly: watermarks and geometry. */
+  uint64_t watermark[VMSIM_NR_WMARK];
+  uint64_t lowmem_reserve[VMSIM_NR_ZONES];
+  vmsim_pfn_t start_pfn;
+  uint64_t spanned_pages;
+  uint64_t managed_pages;
+  struct vmsim_node *node;
+  enum vmsim_zone_type type;
+
+  /* Written by the allocator. */
+  uint64_t nr_free;
+  struct vmsim_free_area free_area[VMSIM_MAX_ORDER];
+};
+
+static inline bool vmsim__zone_populated(const struct vmsim_zone *z) {
+  return z->managed_pages != 0;
+}
+
+struct vmsim_node {
+  uint32_t id;
+  struct vmsim_zone zones[VMSIM_NR_ZONES];
+  /* Every populated zone of every node, in fallback order: this node's
+   * zones from the highest type down, then other nodes' by distance. */
+  struct vmsim_zone **zonelist;
+  uint32_t nr_zonelist;
+  uint32_t first_cpu, nr_cpus; /* CPUs first_cpu .. first_cpu+nr_cpus-1 */
+  vmsim_pfn_t start_pfn;
+  uint64_t spanned_pages;
+};
+
+/*
+ * Hooks the allocator calls when memory is short. They are real interfaces:
+ * the reclaim engine installs its implementations; without one the defaults
+ * do nothing (wakeup) and report no progress (direct reclaim, OOM).
+ */
+struct vmsim_alloc_context {
+  uint32_t gfp;
+  unsigned order;
+  enum vmsim_zone_type highest_zone;
+  struct vmsim_node *preferred;
+};
+
+struct vmsim_reclaim_hooks {
+  /* A zone of `node` failed its LOW watermark (wakeup_kswapd). */
+  void (*wakeup_kswapd)(vmsim_sim *sim, struct vmsim_node *node, unsigned order,
+                        enum vmsim_zone_type highest_zone);
+  /* Reclaim synchronously for `ac`; return the number of pages freed. */
+  uint64_t (*direct_reclaim)(vmsim_sim *sim, const struct vmsim_alloc_context *ac);
+  /* Out of memory for `ac`: free memory (kill) and return true if the
+   * allocation should be retried. */
+  bool (*out_of_memory)(vmsim_sim *sim, const struct vmsim_alloc_context *ac);
+};
+
+/* ---- the machine ----------------------------------------------------- */
+struct vmsim_sim {
+  struct vmsim_page *mem_map; /* nr_pages frame descriptors */
+  uint64_t nr_pages;
+  uint32_t nr_nodes;
+  uint32_t nr_cpus;
+  struct vmsim_node *nodes;
+  uint64_t min_free_kbytes;
+  struct vmsim_reclaim_hooks hooks;
+  uint64_t vmstat[VMSIM_NR_VMSTAT];
+  vmsim_config cfg;
+};
+
+static inline struct vmsim_page *vmsim__pfn_to_page(vmsim_sim *sim, vmsim_pfn_t pfn) {
+  return &sim->mem_map[pfn];
+}
+static inline vmsim_pfn_t vmsim__page_to_pfn(vmsim_sim *sim, const struct vmsim_page *p) {
+  return (vmsim_pfn_t)(p - sim->mem_map);
+}
+static inline struct vmsim_zone *vmsim__page_zone(vmsim_sim *sim, const struct vmsim_page *p) {
+  return &sim->nodes[vmsim_page_nid(p)].zones[vmsim_page_zonenum(p)];
+}
+static inline void vmsim__count(vmsim_sim *sim, enum vmsim_vmstat_item item, uint64_t n) {
+  sim->vmstat[item] += n;
+}
+
+/* Every zone of every node, populated or not, in node then type order. */
+#define for_each_zone(sim, z)                                             \
+  for (uint32_t z##_nid_ = 0; z##_nid_ < (sim)->nr_nodes; z##_nid_++)     \
+    for (struct vmsim_zone *z = (sim)->nodes[z##_nid_].zones;              \
+         z < (sim)->nodes[z##_nid_].zones + VMSIM_NR_ZONES; z++)
+
+/* page_alloc.c */
+int vmsim__zones_init(vmsim_sim *sim);
+struct vmsim_page *vmsim__alloc_pages(vmsim_sim *sim, struct vmsim_node *preferred,
+                                      uint32_t gfp, unsigned order);
+void vmsim__free_pages(vmsim_sim *sim, struct vmsim_page *page, unsigned order);
+enum vmsim_zone_type vmsim__gfp_zone(uint32_t gfp);
+bool vmsim__zone_watermark_ok(const vmsim_sim *sim, const struct vmsim_zone *z, unsigned order,
+                              uint64_t mark, enum vmsim_zone_type highest_zone, uint32_t gfp);
+
+/* config.c */
+const char *vmsim__zone_name(enum vmsim_zone_type zt);
+int vmsim__node_zone_pages(const vmsim_config *cfg, uint32_t nid, uint64_t out[VMSIM_NR_ZONES],
+                           char *msg, size_t len);
+
+/* watermark.c */
+void vmsim__setup_watermarks(vmsim_sim *sim);
+
+#endif /* VMSIM_INTERNAL_H */
