@@ -63,6 +63,19 @@ typedef struct vmsim_cost_config {
   vmsim_time_t reclaim_scan;    /* reclaim cost per page scanned */
 } vmsim_cost_config;
 
+/* At most this many swap devices (swap types in a swap PTE). */
+#define VMSIM_MAX_SWAP_DEVICES 32
+
+/* A swap device: `pages` slots, used highest priority first (equal
+ * priorities share round-robin), with a latency per page read or written. */
+typedef struct vmsim_swap_config {
+  uint64_t pages;
+  int priority;
+  vmsim_time_t read_latency;
+  vmsim_time_t write_latency;
+  char name[16];
+} vmsim_swap_config;
+
 typedef struct vmsim_config {
   uint32_t nr_nodes;
   vmsim_node_config nodes[VMSIM_MAX_NODES];
@@ -78,19 +91,32 @@ typedef struct vmsim_config {
   vmsim_tlb_config tlb;
   vmsim_cost_config cost;
 
+  uint32_t nr_swap;
+  vmsim_swap_config swap[VMSIM_MAX_SWAP_DEVICES];
+
+  /* The replacement policy, by registered name (see <vmsim/policy.h>). */
+  char policy[32];
   enum vmsim_reclaim_mode reclaim_mode;
   uint32_t swappiness; /* 0..200, default 60 */
   uint64_t seed;
 } vmsim_config;
 
 /* Fill `cfg` with the built-in default machine: one node, two CPUs,
- * 16 MiB DMA + 496 MiB DMA32 (a 512 MiB x86-64 machine), modern watermarks. */
+ * 16 MiB DMA + 496 MiB DMA32 (a 512 MiB x86-64 machine), modern watermarks,
+ * a 256 MiB SSD swap device, the "clock" policy. */
 VMSIM_EXPORT void vmsim_config_default(vmsim_config *cfg);
 
 /*
  * Check a configuration. Returns 0, or VMSIM_ECONFIG with a message naming
  * the offending field written to `msg` (if not NULL, at most `len` bytes).
  */
+/*
+ * A swap device preset with `pages` slots: "ssd" (100 us read, 200 us
+ * write), "nvme" (20 us, 40 us), "zram" (2 us, 4 us: compression in RAM) or
+ * "hdd" (8 ms both). VMSIM_ENOENT for an unknown name.
+ */
+VMSIM_EXPORT int vmsim_swap_preset(const char *name, uint64_t pages, vmsim_swap_config *out);
+
 VMSIM_EXPORT int vmsim_config_validate(const vmsim_config *cfg, char *msg, size_t len);
 
 VMSIM_END_DECLS

@@ -14,6 +14,10 @@
 #include "vmstat.h"
 #include "page.h"
 #include "sim.h"
+#include "mm.h"
+#include "policy.h"
+#include "shrinker.h"
+#include "workload.h"
 
 VMSIM_BEGIN_DECLS
 

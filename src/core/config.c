@@ -2,6 +2,9 @@
 /* The default configuration, and the checks every configuration passes. */
 #include "internal.h"
 
+#include <stdio.h>
+#include <vmsim/policy.h>
+
 static const char *const zone_names[VMSIM_NR_ZONES] = {"DMA", "DMA32", "Normal", "Movable"};
 
 const char *vmsim__zone_name(enum vmsim_zone_type zt) {
@@ -44,9 +47,38 @@ void vmsim_config_default(vmsim_config *cfg) {
   cfg->cost.file_write = 200000;
   cfg->cost.reclaim_scan = 50;
 
+  cfg->nr_swap = 1;
+  (void)vmsim_swap_preset("ssd", 65536, &cfg->swap[0]); /* 256 MiB */
+
+  strcpy(cfg->policy, "clock");
   cfg->reclaim_mode = VMSIM_RECLAIM_KSWAPD;
   cfg->swappiness = 60;
   cfg->seed = 1;
+}
+
+int vmsim_swap_preset(const char *name, uint64_t pages, vmsim_swap_config *out) {
+  static const struct {
+    const char *name;
+    vmsim_time_t read, write;
+  } presets[] = {
+    {"ssd", 100000, 200000},
+    {"nvme", 20000, 40000},
+    {"zram", 2000, 4000},
+    {"hdd", 8000000, 8000000},
+  };
+  if (!name || !out)
+    return VMSIM_EINVAL;
+  for (size_t i = 0; i < ARRAY_SIZE(presets); i++) {
+    if (strcmp(presets[i].name, name) == 0) {
+      memset(out, 0, sizeof(*out));
+      out->pages = pages;
+      out->read_latency = presets[i].read;
+      out->write_latency = presets[i].write;
+      snprintf(out->name, sizeof(out->name), "%s", name);
+      return 0;
+    }
+  }
+  return VMSIM_ENOENT;
 }
 
 static bool is_pow2(uint64_t x) { return x && !(x & (x - 1)); }
@@ -75,13 +107,14 @@ int vmsim__node_zone_pages(const vmsim_config *cfg, uint32_t nid, uint64_t out[V
   int rest = -1;
 
   if (n->pages == 0)
-    return vmsim__errf(msg, len, VMSIM_ECONFIG, "node %u: size is zero", nid);
+    return vmsim__errf(msg, len, VMSIM_ECONFIG, "nodes[%u].pages: size is zero", nid);
   for (int z = 0; z < VMSIM_NR_ZONES; z++) {
     uint64_t sz = n->zone_pages[z];
     if (sz == VMSIM_ZONE_REST) {
       if (rest >= 0)
         return vmsim__errf(msg, len, VMSIM_ECONFIG,
-                           "node %u: zones %s and %s both take the rest of the node", nid,
+                           "nodes[%u].zone_pages: zones %s and %s both take the rest",
+                           nid,
                            vmsim__zone_name(rest), vmsim__zone_name(z));
       rest = z;
       out[z] = 0;
@@ -89,21 +122,23 @@ int vmsim__node_zone_pages(const vmsim_config *cfg, uint32_t nid, uint64_t out[V
     }
     if (sz > n->pages)
       return vmsim__errf(msg, len, VMSIM_ECONFIG,
-                         "node %u: zone %s (%" PRIu64 " pages) is bigger than the node (%" PRIu64
-                         " pages)",
+                         "nodes[%u].zone_pages[%s]: %" PRIu64
+                         " pages is bigger than the node (%" PRIu64 " pages)",
                          nid, vmsim__zone_name(z), sz, n->pages);
     out[z] = sz;
     sum += sz;
   }
   if (sum > n->pages)
     return vmsim__errf(msg, len, VMSIM_ECONFIG,
-                       "node %u: zones add up to %" PRIu64 " pages, more than the node's %" PRIu64,
+                       "nodes[%u].zone_pages: zones add up to %" PRIu64
+                       " pages, more than the node's %" PRIu64,
                        nid, sum, n->pages);
   if (rest >= 0) {
     out[rest] = n->pages - sum;
   } else if (sum != n->pages) {
     return vmsim__errf(msg, len, VMSIM_ECONFIG,
-                       "node %u: zones add up to %" PRIu64 " pages, less than the node's %" PRIu64
+                       "nodes[%u].zone_pages: zones add up to %" PRIu64
+                       " pages, less than the node's %" PRIu64
                        " (give one zone the rest)",
                        nid, sum, n->pages);
   }
@@ -127,12 +162,14 @@ int vmsim_config_validate(const vmsim_config *cfg, char *msg, size_t len) {
     cpus += cfg->nodes[nid].nr_cpus;
     if (total >= VMSIM_PFN_NONE)
       return vmsim__errf(msg, len, VMSIM_ECONFIG,
-                         "machine: more than %u pages (16 TiB) of memory", VMSIM_PFN_NONE - 1);
+                         "nodes[].pages: the machine has more than %u pages (16 TiB)",
+                         VMSIM_PFN_NONE - 1);
   }
   if (cpus == 0)
-    return vmsim__errf(msg, len, VMSIM_ECONFIG, "machine: no CPUs (give some node nr_cpus)");
+    return vmsim__errf(msg, len, VMSIM_ECONFIG, "nodes[].nr_cpus: the machine has no CPUs");
   if (cpus > VMSIM_MAX_CPUS)
-    return vmsim__errf(msg, len, VMSIM_ECONFIG, "machine: %" PRIu64 " CPUs, at most %d", cpus,
+    return vmsim__errf(msg, len, VMSIM_ECONFIG,
+                       "nodes[].nr_cpus: %" PRIu64 " CPUs in all, at most %d", cpus,
                        VMSIM_MAX_CPUS);
 
   bool any_distance = false;
@@ -178,6 +215,20 @@ int vmsim_config_validate(const vmsim_config *cfg, char *msg, size_t len) {
   if ((unsigned)cfg->reclaim_mode > VMSIM_RECLAIM_ON_DEMAND)
     return vmsim__errf(msg, len, VMSIM_ECONFIG, "reclaim_mode: unknown value %d",
                        (int)cfg->reclaim_mode);
+  if (cfg->nr_swap > VMSIM_MAX_SWAP_DEVICES)
+    return vmsim__errf(msg, len, VMSIM_ECONFIG, "nr_swap: %u is more than %d devices",
+                       cfg->nr_swap, VMSIM_MAX_SWAP_DEVICES);
+  for (uint32_t i = 0; i < cfg->nr_swap; i++) {
+    const vmsim_swap_config *sw = &cfg->swap[i];
+    if (sw->pages == 0 || sw->pages >= (UINT64_C(1) << 32))
+      return vmsim__errf(msg, len, VMSIM_ECONFIG,
+                         "swap[%u]: %" PRIu64 " pages is out of range 1..2^32-1", i, sw->pages);
+    if (memchr(sw->name, 0, sizeof(sw->name)) == NULL)
+      return vmsim__errf(msg, len, VMSIM_ECONFIG, "swap[%u]: name is not terminated", i);
+  }
+  if (memchr(cfg->policy, 0, sizeof(cfg->policy)) == NULL || !vmsim_policy_find(cfg->policy))
+    return vmsim__errf(msg, len, VMSIM_ECONFIG, "policy: '%.*s' is not a registered policy",
+                       (int)sizeof(cfg->policy), cfg->policy);
   if ((err = check_tlb_level("l1", cfg->tlb.l1_entries, cfg->tlb.l1_ways, false, msg, len)))
     return err;
   if ((err = check_tlb_level("l2", cfg->tlb.l2_entries, cfg->tlb.l2_ways, true, msg, len)))

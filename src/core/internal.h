@@ -73,6 +73,8 @@ struct vmsim_node {
   uint32_t first_cpu, nr_cpus; /* CPUs first_cpu .. first_cpu+nr_cpus-1 */
   vmsim_pfn_t start_pfn;
   uint64_t spanned_pages;
+  struct vmsim_lruvec *lruvec; /* its LRU lists and policy state */
+  unsigned kswapd_failures;     /* runs that reclaimed nothing; reset by a free */
 };
 
 /*
@@ -99,14 +101,44 @@ struct vmsim_reclaim_hooks {
 };
 
 /* ---- the machine ----------------------------------------------------- */
+struct vmsim_cpu;
+struct vmsim_mm;
+struct vmsim_file;
+struct vmsim_rmap_item;
+struct vmsim_swap_hooks;
+struct vmsim_shrinker_set;
+struct vmsim_swap_info;
+struct vmsim_kswapd;
+
 struct vmsim_sim {
+  /* Hot: read on every access. */
   struct vmsim_page *mem_map; /* nr_pages frame descriptors */
+  struct vmsim_cpu *cpus;     /* nr_cpus simulated CPUs with their TLBs */
+  vmsim_time_t *cpu_clock;    /* each CPU's simulated time */
+  struct vmsim_mm **mms;      /* by pid; [0] unused */
+  uint64_t token_ledger;      /* writes ever made, plus contents copied */
+
   uint64_t nr_pages;
   uint32_t nr_nodes;
   uint32_t nr_cpus;
+  uint32_t nr_mms, cap_mms;   /* pids 1..nr_mms-1 exist */
+  uint32_t nr_files, cap_files;
   struct vmsim_node *nodes;
+  struct vmsim_file **files;  /* by id; [0] unused */
+  struct vmsim_rmap_item *rmap; /* reverse-map item pool; [0] unused */
+  uint32_t rmap_cap, rmap_free, rmap_used;
   uint64_t min_free_kbytes;
+  uint64_t integrity_errors;
+  uint64_t rmap_walks;        /* page_referenced() calls by policies */
+  struct vmsim_kswapd **kswapd; /* per node, when reclaim_mode is kswapd */
+  uint32_t kswapd_pending;    /* kswapds running or napping: check at hand-off points */
   struct vmsim_reclaim_hooks hooks;
+  struct vmsim_swap_hooks *swap;
+  struct vmsim_swap_info *swapinfo;        /* swap devices (swap.c) */
+  struct vmsim_shrinker_set *shrinkers;    /* registered shrinkers (shrinker.c) */
+  /* `current`: who is running, for charging direct reclaim and OOM. */
+  uint32_t current_cpu;
+  struct vmsim_mm *current_mm;
   uint64_t vmstat[VMSIM_NR_VMSTAT];
   vmsim_config cfg;
 };
@@ -143,6 +175,9 @@ bool vmsim__zone_watermark_ok(const vmsim_sim *sim, const struct vmsim_zone *z, 
 const char *vmsim__zone_name(enum vmsim_zone_type zt);
 int vmsim__node_zone_pages(const vmsim_config *cfg, uint32_t nid, uint64_t out[VMSIM_NR_ZONES],
                            char *msg, size_t len);
+
+/* kswapd.c: let every kswapd with work run up to simulated time `now`. */
+void vmsim__kswapd_catch_up(vmsim_sim *sim, vmsim_time_t now);
 
 /* watermark.c */
 void vmsim__setup_watermarks(vmsim_sim *sim);

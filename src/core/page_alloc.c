@@ -223,8 +223,12 @@ static NOINLINE struct vmsim_page *alloc_slowpath(vmsim_sim *sim,
   struct vmsim_page *p;
   unsigned no_progress = 0;
 
-  if (ac->gfp & VMSIM_GFP_KSWAPD_RECLAIM)
+  if (ac->gfp & VMSIM_GFP_KSWAPD_RECLAIM) {
     wake_all_kswapds(sim, ac);
+    /* kswapd has been running alongside: let it catch up to now. */
+    if (sim->kswapd_pending && sim->current_cpu < sim->nr_cpus)
+      vmsim__kswapd_catch_up(sim, sim->cpu_clock[sim->current_cpu]);
+  }
   if ((p = get_page_from_freelist(sim, ac, VMSIM_WMARK_MIN, alloc_high)))
     return p;
   if (!(ac->gfp & VMSIM_GFP_DIRECT_RECLAIM))
@@ -267,6 +271,7 @@ void vmsim__free_pages(vmsim_sim *sim, struct vmsim_page *page, unsigned order) 
   page->private = 0;
   page->flags &= ~VMSIM_PAGE_FLAGS_MASK; /* keep only the zone id */
   sim->vmstat[VMSIM_VM_pgfree] += UINT64_C(1) << order;
+  sim->nodes[vmsim_page_nid(page)].kswapd_failures = 0; /* a page was freed */
   free_one_block(sim, vmsim__page_zone(sim, page), vmsim__page_to_pfn(sim, page), order);
 }
 

@@ -3,7 +3,11 @@
  * The simulated machine: lays out nodes, zones and frames by pfn, builds each
  * node's zonelist, and owns everything else the simulation creates.
  */
-#include "internal.h"
+#include "vmscan.h"
+
+#include "shrinker.h"
+#include "swap.h"
+#include "shrinker.h"
 
 static unsigned node_distance(const vmsim_config *cfg, uint32_t a, uint32_t b) {
   if (cfg->node_distance[a][b])
@@ -122,6 +126,15 @@ int vmsim_sim_create(vmsim_sim **out, const vmsim_config *cfg) {
   if ((err = vmsim__zones_init(sim)))
     goto fail;
   vmsim__setup_watermarks(sim);
+  if ((err = vmsim__mm_init(sim)) || (err = vmsim__swap_init(sim)) ||
+      (err = vmsim__lruvecs_init(sim, vmsim_policy_find(cfg->policy))))
+    goto fail;
+  vmsim__vmscan_init(sim);
+  vmsim__oom_init(sim);
+  /* Threads last: nothing above can fail after they start. */
+  if ((err = vmsim__kswapd_init(sim)))
+    goto fail;
+  sim->current_cpu = UINT32_MAX;
   *out = sim;
   return 0;
 
@@ -133,6 +146,18 @@ fail:
 void vmsim_sim_destroy(vmsim_sim *sim) {
   if (!sim)
     return;
+  vmsim__kswapd_fini(sim);
+  vmsim__mms_destroy(sim);
+  vmsim__files_destroy(sim);
+  vmsim__lruvecs_fini(sim);
+  vmsim__swap_fini(sim);
+  vmsim__shrinkers_fini(sim);
+  vmsim__rmap_destroy(sim);
+  if (sim->cpus)
+    for (uint32_t c = 0; c < sim->nr_cpus; c++)
+      vmsim__tlb_destroy(&sim->cpus[c].tlb);
+  vmsim__free(sim->cpus);
+  vmsim__free(sim->cpu_clock);
   if (sim->nodes)
     for (uint32_t nid = 0; nid < sim->nr_nodes; nid++)
       vmsim__free(sim->nodes[nid].zonelist);

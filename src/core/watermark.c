@@ -40,23 +40,33 @@ static uint64_t calculate_min_free_kbytes(vmsim_sim *sim, uint64_t max) {
 
 /*
  * __setup_per_zone_wmarks() (6.x): pages_min = min_free_kbytes / 4 is
- * shared among zones by managed pages (all zones count as lowmem: x86-64
- * has no highmem); then tmp = max(min >> 2, managed * scale_factor / 10000),
- * LOW = MIN + tmp, HIGH = LOW + tmp.
- * 2.6: the same share for MIN; LOW = MIN + MIN/4, HIGH = MIN + MIN/2.
+ * shared by managed pages among the lowmem zones, which on x86-64 (no
+ * highmem) are all zones but ZONE_MOVABLE: min_free_kbytes is computed
+ * without ZONE_MOVABLE, so it gets no share of it. Its MIN is capped
+ * instead, as highmem's is: managed / 1024 clamped to [32, 128]. Then
+ * tmp = max(share >> 2, managed * scale_factor / 10000), where share is
+ * the zone's proportional part (also for ZONE_MOVABLE), LOW = MIN + tmp,
+ * HIGH = LOW + tmp.
+ * 2.6: every zone shares MIN (2.6.23+ treats ZONE_MOVABLE as highmem only
+ * when it is carved from highmem, never on x86-64); LOW = MIN + MIN/4,
+ * HIGH = MIN + MIN/2. Empty zones keep 0 watermarks.
  */
 static void setup_wmarks_shared(vmsim_sim *sim, bool modern) {
   uint64_t pages_min = sim->min_free_kbytes >> (VMSIM_PAGE_SHIFT - 10);
   uint64_t lowmem_pages = 0;
 
   for_each_zone(sim, z)
-    lowmem_pages += z->managed_pages;
+    if (!modern || z->type != VMSIM_ZONE_MOVABLE)
+      lowmem_pages += z->managed_pages;
   for_each_zone(sim, z) {
-    uint64_t min = pages_min * z->managed_pages / lowmem_pages;
+    uint64_t share = lowmem_pages ? pages_min * z->managed_pages / lowmem_pages : 0;
+    uint64_t min = share;
     uint64_t tmp;
     if (modern) {
+      if (z->type == VMSIM_ZONE_MOVABLE && vmsim__zone_populated(z))
+        min = MIN(MAX(z->managed_pages / 1024, SWAP_CLUSTER_MAX), 128);
       tmp = z->managed_pages * sim->cfg.watermark_scale_factor / 10000;
-      tmp = MAX(min >> 2, tmp);
+      tmp = MAX(share >> 2, tmp);
       z->watermark[VMSIM_WMARK_MIN] = min;
       z->watermark[VMSIM_WMARK_LOW] = min + tmp;
       z->watermark[VMSIM_WMARK_HIGH] = min + 2 * tmp;
@@ -112,6 +122,15 @@ static void setup_wmarks_linux24(vmsim_sim *sim) {
 
 void vmsim__setup_watermarks(vmsim_sim *sim) {
   const vmsim_config *cfg = &sim->cfg;
+  if (cfg->reclaim_mode == VMSIM_RECLAIM_ON_DEMAND) {
+    /* Demand paging: every frame may be used; evict only when none is free. */
+    for_each_zone(sim, z) {
+      memset(z->watermark, 0, sizeof(z->watermark));
+      memset(z->lowmem_reserve, 0, sizeof(z->lowmem_reserve));
+    }
+    sim->min_free_kbytes = 0;
+    return;
+  }
   switch (cfg->watermark_style) {
   case VMSIM_WMARK_LINUX24:
     setup_wmarks_linux24(sim);

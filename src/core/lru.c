@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The reclaim domain of each node (its lruvec): the policy's LRU lists, the
+ * list helpers policies call, and the hooks through which the fault path
+ * hands pages to the policy.
+ *
+ * While a page is on a list (PG_lru), `private` holds the list's index. The
+ * core keeps, per node, the number of listed pages by anon/file and list
+ * kind, and the vmstat nr_{in,}active_{anon,file} / nr_unevictable /
+ * nr_isolated_* counters, so that policies cannot get them wrong.
+ */
+#include "lru.h"
+
+static unsigned stat_item(const struct vmsim_lruvec *lv, unsigned lru, bool anon) {
+  switch (lv->ops->list_kinds[lru]) {
+  case VMSIM_LRU_KIND_ACTIVE:
+    return anon ? VMSIM_VM_nr_active_anon : VMSIM_VM_nr_active_file;
+  case VMSIM_LRU_KIND_UNEVICTABLE:
+    return VMSIM_VM_nr_unevictable;
+  case VMSIM_LRU_KIND_INACTIVE:
+  default:
+    return anon ? VMSIM_VM_nr_inactive_anon : VMSIM_VM_nr_inactive_file;
+  }
+}
+
+static bool page_is_anon(const struct vmsim_page *page) {
+  return vmsim_page_test(page, VMSIM_PG_swapbacked);
+}
+
+static void account(vmsim_lruvec *lv, unsigned lru, const struct vmsim_page *page, int64_t d) {
+  bool anon = page_is_anon(page);
+  lv->size[anon][lv->ops->list_kinds[lru]] += (uint64_t)d;
+  lv->sim->vmstat[stat_item(lv, lru, anon)] += (uint64_t)d;
+}
+
+static void unisolate(vmsim_lruvec *lv, struct vmsim_page *page) {
+  if (vmsim_page_test_and_clear(page, VMSIM_PG_isolated))
+    lv->sim->vmstat[page_is_anon(page) ? VMSIM_VM_nr_isolated_anon : VMSIM_VM_nr_isolated_file]--;
+}
+
+static void lru_insert(vmsim_lruvec *lv, unsigned lru, struct vmsim_page *page, bool tail) {
+  vmsim_pfn_t pfn = vmsim__page_to_pfn(lv->sim, page);
+  assert(lru < lv->ops->nr_lists && !vmsim_page_test(page, VMSIM_PG_lru));
+  unisolate(lv, page);
+  if (tail)
+    vmsim_list_add_tail(lv->sim->mem_map, &lv->lists[lru], pfn);
+  else
+    vmsim_list_add(lv->sim->mem_map, &lv->lists[lru], pfn);
+  vmsim_page_set(page, VMSIM_PG_lru);
+  page->private = lru;
+  account(lv, lru, page, 1);
+}
+
+void vmsim_lru_add(vmsim_lruvec *lv, unsigned lru, struct vmsim_page *page) {
+  lru_insert(lv, lru, page, false);
+}
+
+void vmsim_lru_add_tail(vmsim_lruvec *lv, unsigned lru, struct vmsim_page *page) {
+  lru_insert(lv, lru, page, true);
+}
+
+void vmsim_lru_del(vmsim_lruvec *lv, struct vmsim_page *page) {
+  if (vmsim_page_test_and_clear(page, VMSIM_PG_lru)) {
+    unsigned lru = page->private;
+    vmsim_list_del(lv->sim->mem_map, &lv->lists[lru], vmsim__page_to_pfn(lv->sim, page));
+    account(lv, lru, page, -1);
+    page->private = 0;
+  }
+  unisolate(lv, page);
+}
+
+void vmsim_lru_move(vmsim_lruvec *lv, struct vmsim_page *page, unsigned lru, bool tail) {
+  vmsim_lru_del(lv, page);
+  lru_insert(lv, lru, page, tail);
+}
+
+unsigned vmsim_page_lru(const struct vmsim_page *page) { return page->private; }
+
+int vmsim_lru_isolate(vmsim_lruvec *lv, vmsim_scan_control *sc, struct vmsim_page *page) {
+  vmsim_sim *sim = lv->sim;
+  if (!vmsim_page_test(page, VMSIM_PG_lru))
+    return VMSIM_EINVAL;
+  if (vmsim_page_zonenum(page) > sc->reclaim_idx)
+    return VMSIM_EAGAIN;
+  vmsim_lru_del(lv, page);
+  bool anon = page_is_anon(page);
+  vmsim_page_set(page, VMSIM_PG_isolated);
+  sim->vmstat[anon ? VMSIM_VM_nr_isolated_anon : VMSIM_VM_nr_isolated_file]++;
+  sim->vmstat[sc->kswapd ? VMSIM_VM_pgscan_kswapd : VMSIM_VM_pgscan_direct]++;
+  sim->vmstat[anon ? VMSIM_VM_pgscan_anon : VMSIM_VM_pgscan_file]++;
+  sc->nr_scanned++;
+  return 0;
+}
+
+vmsim_sim *vmsim_lruvec_sim(vmsim_lruvec *lv) { return lv->sim; }
+uint32_t vmsim_lruvec_nid(const vmsim_lruvec *lv) { return lv->node->id; }
+struct vmsim_page *vmsim_lruvec_mem_map(vmsim_lruvec *lv) { return lv->sim->mem_map; }
+
+const vmsim_list *vmsim_lruvec_list(const vmsim_lruvec *lv, unsigned lru) {
+  return lru < lv->ops->nr_lists ? &lv->lists[lru] : NULL;
+}
+
+uint64_t vmsim_lruvec_size(const vmsim_lruvec *lv, bool anon, enum vmsim_lru_kind kind) {
+  return (unsigned)kind <= VMSIM_LRU_KIND_UNEVICTABLE ? lv->size[anon][kind] : 0;
+}
+
+void vmsim_count_event(vmsim_lruvec *lv, enum vmsim_vmstat_item item, uint64_t n) {
+  if ((unsigned)item < VMSIM_NR_VMSTAT)
+    lv->sim->vmstat[item] += n;
+}
+
+/* ---- hooks of the fault path ------------------------------------------ */
+
+static vmsim_lruvec *page_lruvec(vmsim_sim *sim, const struct vmsim_page *page) {
+  return sim->nodes[vmsim_page_nid(page)].lruvec;
+}
+
+void vmsim__lru_add(vmsim_sim *sim, struct vmsim_page *page) {
+  vmsim_lruvec *lv = page_lruvec(sim, page);
+  lv->ops->page_add(lv, lv->state, page);
+  if (!vmsim_page_test(page, VMSIM_PG_lru)) {
+    /* A policy must list every page it is given. */
+    sim->integrity_errors++;
+    vmsim_lru_add(lv, 0, page);
+  }
+}
+
+void vmsim__lru_del(vmsim_sim *sim, struct vmsim_page *page) {
+  vmsim_lruvec *lv = page_lruvec(sim, page);
+  lv->ops->page_del(lv, lv->state, page);
+  if (vmsim_page_test(page, VMSIM_PG_lru) || vmsim_page_test(page, VMSIM_PG_isolated)) {
+    sim->integrity_errors++;
+    vmsim_lru_del(lv, page);
+  }
+}
+
+void vmsim__mark_page_accessed(vmsim_sim *sim, struct vmsim_page *page) {
+  vmsim_lruvec *lv = page_lruvec(sim, page);
+  if (vmsim__ops_has(lv->ops, mark_accessed))
+    lv->ops->mark_accessed(lv, lv->state, page);
+}
+
+void vmsim__lru_refault(vmsim_sim *sim, struct vmsim_page *page, uint64_t shadow) {
+  vmsim_lruvec *lv = page_lruvec(sim, page);
+  if (vmsim__ops_has(lv->ops, refault))
+    lv->ops->refault(lv, lv->state, page, shadow);
+}
+
+void vmsim__lru_putback_isolated(vmsim_sim *sim, struct vmsim_node *node) {
+  for (uint64_t i = 0; i < node->spanned_pages; i++) {
+    struct vmsim_page *page = &sim->mem_map[node->start_pfn + i];
+    if (vmsim_page_test(page, VMSIM_PG_isolated))
+      vmsim_lru_add(node->lruvec, 0, page);
+  }
+}
+
+/* ---- per-node setup --------------------------------------------------- */
+
+int vmsim__lruvecs_init(vmsim_sim *sim, const vmsim_policy_ops *ops) {
+  for (uint32_t nid = 0; nid < sim->nr_nodes; nid++) {
+    vmsim_lruvec *lv = vmsim__calloc(1, sizeof(*lv));
+    if (!lv)
+      return VMSIM_ENOMEM;
+    sim->nodes[nid].lruvec = lv;
+    lv->sim = sim;
+    lv->node = &sim->nodes[nid];
+    lv->ops = ops;
+    for (unsigned i = 0; i < VMSIM_MAX_LRU_LISTS; i++)
+      vmsim_list_init(&lv->lists[i]);
+    if (ops->node_state_size && !(lv->state = vmsim__calloc(1, ops->node_state_size)))
+      return VMSIM_ENOMEM;
+    int err = ops->init(lv, lv->state);
+    if (err)
+      return err;
+    lv->initialised = true;
+  }
+  return 0;
+}
+
+void vmsim__lruvecs_fini(vmsim_sim *sim) {
+  for (uint32_t nid = 0; nid < sim->nr_nodes; nid++) {
+    vmsim_lruvec *lv = sim->nodes[nid].lruvec;
+    if (!lv)
+      continue;
+    if (lv->initialised)
+      lv->ops->fini(lv, lv->state);
+    vmsim__free(lv->state);
+    vmsim__free(lv);
+    sim->nodes[nid].lruvec = NULL;
+  }
+}

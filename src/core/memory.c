@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The access path and the page-fault handler (mm/memory.c): every simulated
+ * access goes through the MMU (TLB, walk, accessed/dirty bits); a fault
+ * leaves for handle_mm_fault(), which maps a zeroed anon page, a page-cache
+ * page, a swapped page, or a private copy, and the access is retried.
+ */
+#include "mm_types.h"
+
+#include "mmu.h"
+
+/* ---- swap hooks before the reclaim engine installs its own ----------- */
+static int noswap_swapin(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm, struct vmsim_vma *vma,
+                         uint64_t vaddr, vmsim_pte_t entry, vmsim_time_t *cost) {
+  (void)cpu, (void)mm, (void)vma, (void)vaddr, (void)entry, (void)cost;
+  sim->integrity_errors++; /* no swap device: no PTE may hold a swap entry */
+  return VMSIM_ECORRUPT;
+}
+static int noswap_dup(vmsim_sim *sim, vmsim_pte_t entry) {
+  (void)entry;
+  sim->integrity_errors++;
+  return VMSIM_ECORRUPT;
+}
+static void noswap_free(vmsim_sim *sim, vmsim_pte_t entry) {
+  (void)entry;
+  sim->integrity_errors++;
+}
+static bool noswap_try_to_free_swap(vmsim_sim *sim, struct vmsim_page *page) {
+  (void)sim, (void)page;
+  return true;
+}
+
+static struct vmsim_swap_hooks noswap_hooks = {
+  .swapin = noswap_swapin,
+  .swap_dup = noswap_dup,
+  .swap_free = noswap_free,
+  .try_to_free_swap = noswap_try_to_free_swap,
+};
+
+int vmsim__mm_init(vmsim_sim *sim) {
+  sim->swap = &noswap_hooks;
+  sim->cpus = vmsim__calloc(sim->nr_cpus, sizeof(*sim->cpus));
+  sim->cpu_clock = vmsim__calloc(sim->nr_cpus, sizeof(*sim->cpu_clock));
+  if (!sim->cpus || !sim->cpu_clock)
+    return VMSIM_ENOMEM;
+  for (uint32_t c = 0; c < sim->nr_cpus; c++) {
+    int err = vmsim__tlb_init(&sim->cpus[c].tlb, &sim->cfg.tlb);
+    if (err)
+      return err;
+    sim->cpus[c].id = c;
+    sim->cpus[c].nid = (uint32_t)vmsim_cpu_to_node(sim, c);
+  }
+  return 0;
+}
+
+/* ---- allocating and freeing user pages ------------------------------- */
+
+/*
+ * A frame for a user page, from the faulting CPU's node (GFP_HIGHUSER_MOVABLE).
+ * NULL if the machine is out of memory, or if the OOM killer chose `mm`
+ * itself while trying to make room (check mm->state).
+ */
+struct vmsim_page *vmsim__alloc_user_page(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm) {
+  struct vmsim_node *node = &sim->nodes[sim->cpus[cpu].nid];
+  struct vmsim_page *page = vmsim__alloc_pages(sim, node, VMSIM_GFP_HIGHUSER_MOVABLE, 0);
+  if (page && mm && mm->state != VMSIM_PROC_RUNNING) {
+    vmsim__free_pages(sim, page, 0);
+    return NULL;
+  }
+  if (page) {
+    page->flags |= UINT32_C(1) << VMSIM_PG_uptodate;
+    page->mapping = 0;
+    page->rmap = 0;
+    page->mapcount = 0;
+    page->swap = 0;
+    page->policy = 0;
+  }
+  return page;
+}
+
+/* A user page nobody maps or caches any more: off the LRU, back to buddy. */
+void vmsim__put_user_page(vmsim_sim *sim, struct vmsim_page *page) {
+  if (vmsim_page_test(page, VMSIM_PG_lru) || vmsim_page_test(page, VMSIM_PG_unevictable))
+    vmsim__lru_del(sim, page);
+  if (vmsim_page_test(page, VMSIM_PG_anon))
+    sim->vmstat[VMSIM_VM_nr_anon_pages]--;
+  if (vmsim_page_test(page, VMSIM_PG_mlocked))
+    sim->vmstat[VMSIM_VM_nr_mlock]--;
+  vmsim__free_pages(sim, page, 0);
+}
+
+/*
+ * Install `page` at `vaddr`: the reverse map, the PTE and the counters.
+ * The PTE starts old and clean; the MMU sets accessed (and dirty) when the
+ * access is retried, exactly as hardware does after a fault.
+ */
+int vmsim__map_page(vmsim_sim *sim, struct vmsim_mm *mm, struct vmsim_vma *vma, uint64_t vaddr,
+                    vmsim_pte_t *ptep, struct vmsim_page *page, bool writable) {
+  vmsim_pfn_t pfn = vmsim__page_to_pfn(sim, page);
+  uint64_t flags = VMSIM_PTE_PRESENT | VMSIM_PTE_USER | (writable ? VMSIM_PTE_WRITE : 0);
+  bool anon = vmsim_page_test(page, VMSIM_PG_anon);
+  int err = vmsim__rmap_add(sim, page, mm->pid, vaddr);
+  if (err)
+    return err;
+
+  if (vmsim_pte_is_swap(*ptep))
+    mm->rss[MM_SWAPENTS]--;
+  vmsim__pte_set(&mm->pgt, vaddr, ptep, vmsim_pte_mk(pfn, flags));
+  if (page->mapcount++ == 0 && !anon)
+    sim->vmstat[VMSIM_VM_nr_mapped]++;
+  mm->rss[anon ? MM_ANONPAGES : MM_FILEPAGES]++;
+  if (vma_is_locked(vma) && !vmsim_page_test_and_set(page, VMSIM_PG_mlocked)) {
+    sim->vmstat[VMSIM_VM_nr_mlock]++;
+    /* mlock_folio(): move an already listed page to the unevictable list */
+    if (vmsim_page_test(page, VMSIM_PG_lru)) {
+      vmsim__lru_del(sim, page);
+      vmsim__lru_add(sim, page);
+    }
+  }
+  return 0;
+}
+
+/*
+ * page_remove_rmap() and what follows it: `mm` no longer maps `page` at
+ * `vaddr` (the caller rewrites the PTE). An anon page whose last mapping
+ * went away dies with it, unless the swap cache must keep it for other
+ * swap PTEs.
+ */
+static void page_remove_mapping(vmsim_sim *sim, struct vmsim_mm *mm, uint64_t vaddr,
+                                vmsim_pte_t pte, struct vmsim_page *page) {
+  bool anon = vmsim_page_test(page, VMSIM_PG_anon);
+  if (vmsim_pte_dirty(pte))
+    vmsim__set_page_dirty(sim, page);
+  vmsim__rmap_del(sim, page, mm->pid, vaddr);
+  mm->rss[anon ? MM_ANONPAGES : MM_FILEPAGES]--;
+  if (--page->mapcount)
+    return;
+  if (anon) {
+    if (vmsim_page_test(page, VMSIM_PG_swapcache) && !sim->swap->try_to_free_swap(sim, page))
+      return; /* still referenced through swap entries */
+    sim->token_ledger -= token_seq(page->token); /* the contents die */
+    vmsim__put_user_page(sim, page);
+    return;
+  }
+  /* A file page stays in the page cache, dirty or not: reclaim writes it
+   * back and drops it later. */
+  sim->vmstat[VMSIM_VM_nr_mapped]--;
+  if (vmsim_page_test_and_clear(page, VMSIM_PG_mlocked)) {
+    sim->vmstat[VMSIM_VM_nr_mlock]--;
+    vmsim__lru_del(sim, page); /* munlock: back to an evictable list */
+    vmsim__lru_add(sim, page);
+  }
+}
+
+/*
+ * zap_pte_range() for one entry: drop what the PTE holds and clear it.
+ * The caller flushes the TLBs of the address space afterwards.
+ */
+void vmsim__zap_pte(vmsim_sim *sim, struct vmsim_mm *mm, uint64_t vaddr, vmsim_pte_t *ptep) {
+  vmsim_pte_t pte = *ptep;
+
+  if (vmsim_pte_present(pte)) {
+    page_remove_mapping(sim, mm, vaddr, pte, &sim->mem_map[vmsim_pte_pfn(pte)]);
+  } else if (vmsim_pte_is_swap(pte)) {
+    sim->swap->swap_free(sim, pte);
+    mm->rss[MM_SWAPENTS]--;
+  }
+  vmsim__pte_set(&mm->pgt, vaddr, ptep, 0);
+}
+
+/* ---- the fault handlers ---------------------------------------------- */
+
+static int alloc_failed(const struct vmsim_mm *mm) {
+  return mm->state == VMSIM_PROC_KILLED ? VMSIM_EKILLED : VMSIM_EOOM;
+}
+
+/* A new anon page: zero-filled contents tagged with its virtual page. */
+static struct vmsim_page *alloc_anon_page(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
+                                          uint64_t vaddr, uint32_t seq) {
+  struct vmsim_page *page = vmsim__alloc_user_page(sim, cpu, mm);
+  if (!page)
+    return NULL;
+  page->flags |= UINT32_C(1) << VMSIM_PG_anon | UINT32_C(1) << VMSIM_PG_swapbacked;
+  page->mapping = mm->pid;
+  page->index = vaddr >> VMSIM_PAGE_SHIFT;
+  page->token = anon_token(page->index, seq);
+  sim->vmstat[VMSIM_VM_nr_anon_pages]++;
+  return page;
+}
+
+/* Map a freshly allocated page at vaddr and hand it to the LRU. */
+static int map_new_page(vmsim_sim *sim, struct vmsim_mm *mm, struct vmsim_vma *vma,
+                        uint64_t vaddr, struct vmsim_page *page, bool writable) {
+  vmsim_pte_t *ptep = vmsim__pte_alloc(&mm->pgt, vaddr);
+  int err = ptep ? vmsim__map_page(sim, mm, vma, vaddr, ptep, page, writable) : VMSIM_ENOMEM;
+  if (err) {
+    sim->token_ledger -= token_seq(page->token);
+    vmsim__put_user_page(sim, page);
+    return err;
+  }
+  vmsim__lru_add(sim, page);
+  return 0;
+}
+
+/* do_anonymous_page(): first touch of anon memory. (Linux maps the shared
+ * zero page on a read fault; the simulator gives every page its own frame.) */
+static int do_anonymous_page(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
+                             struct vmsim_vma *vma, uint64_t vaddr) {
+  struct vmsim_page *page = alloc_anon_page(sim, cpu, mm, vaddr, 0);
+  if (!page)
+    return alloc_failed(mm);
+  return map_new_page(sim, mm, vma, vaddr, page, vma->prot & VMSIM_PROT_WRITE);
+}
+
+/*
+ * wp_page_copy(): give `mm` its own copy of `src` at vaddr. The copy keeps
+ * src's contents (its write count; the tag becomes the anon page's), so the
+ * ledger grows by what was copied.
+ */
+static int do_cow(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm, struct vmsim_vma *vma,
+                  uint64_t vaddr, struct vmsim_page *src) {
+  uint32_t seq = token_seq(src->token);
+  /* Hold src (PG_locked) so reclaim during the allocation leaves it be. */
+  bool was_locked = vmsim_page_test_and_set(src, VMSIM_PG_locked);
+  struct vmsim_page *page = alloc_anon_page(sim, cpu, mm, vaddr, seq);
+  if (!was_locked)
+    vmsim_page_clear(src, VMSIM_PG_locked);
+  if (!page)
+    return alloc_failed(mm);
+  sim->token_ledger += seq;
+
+  vmsim_pte_t *ptep = vmsim__pte_lookup(&mm->pgt, vaddr, NULL);
+  vmsim_pte_t old = ptep ? *ptep : 0;
+  if (vmsim_pte_present(old)) {
+    /* ptep_clear_flush(): no CPU may keep using the old frame. */
+    vmsim__tlb_shootdown_page(sim->cpus, sim->nr_cpus, mm->cpumask, cpu, mm->pid, vaddr);
+    page_remove_mapping(sim, mm, vaddr, old, &sim->mem_map[vmsim_pte_pfn(old)]);
+  }
+  return map_new_page(sim, mm, vma, vaddr, page, true);
+}
+
+/* do_wp_page(): a write hit a present, read-only PTE of a writable VMA. */
+static int do_wp_page(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm, struct vmsim_vma *vma,
+                      uint64_t vaddr, vmsim_pte_t *ptep) {
+  vmsim_pte_t pte = *ptep;
+  struct vmsim_page *page = &sim->mem_map[vmsim_pte_pfn(pte)];
+
+  if (!vmsim_pte_write(pte)) {
+    bool reuse = vmsim_page_test(page, VMSIM_PG_anon) && page->mapcount == 1 &&
+                 (!vmsim_page_test(page, VMSIM_PG_swapcache) ||
+                  sim->swap->try_to_free_swap(sim, page));
+    if (!reuse)
+      return do_cow(sim, cpu, mm, vma, vaddr, page);
+    *ptep = vmsim__pte_mkwrite(pte); /* wp_page_reuse() */
+  }
+  /* The faulting CPU holds a read-only translation: drop it
+   * (flush_tlb_fix_spurious_fault); other CPUs refault harmlessly. */
+  vmsim__tlb_flush_page(&sim->cpus[cpu].tlb, mm->pid, vaddr);
+  return 0;
+}
+
+/* do_read_fault / do_shared_fault / do_cow_fault for file mappings. */
+static int do_file_fault(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm, struct vmsim_vma *vma,
+                         uint64_t vaddr, bool write, vmsim_time_t *cost) {
+  struct vmsim_file *file = vmsim__file_get(sim, vma->file);
+  struct vmsim_page *page;
+  bool major = false;
+  int err = vmsim__filemap_get_page(sim, cpu, mm, file, vma_file_index(vma, vaddr), &page, cost,
+                                    &major);
+  if (err)
+    return err;
+  if (major) {
+    *cost += sim->cfg.cost.major_fault;
+    mm->pgmajfault++;
+    sim->vmstat[VMSIM_VM_pgmajfault]++;
+  }
+  if (write && !vma_is_shared(vma))
+    return do_cow(sim, cpu, mm, vma, vaddr, page);
+  vmsim_pte_t *ptep = vmsim__pte_alloc(&mm->pgt, vaddr);
+  if (!ptep)
+    return VMSIM_ENOMEM;
+  return vmsim__map_page(sim, mm, vma, vaddr, ptep, page,
+                         vma_is_shared(vma) && (vma->prot & VMSIM_PROT_WRITE));
+}
+
+/*
+ * handle_mm_fault(): the MMU could not complete an access. Returns 0 when the
+ * access can be retried, or the error the process sees.
+ */
+NOINLINE int vmsim__handle_mm_fault(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
+                                    uint64_t vaddr, bool write, vmsim_time_t *cost) {
+  struct vmsim_vma *vma = vmsim__find_vma(mm, vaddr);
+  if (!vma) {
+    mm->segv++;
+    return VMSIM_EFAULT;
+  }
+  if (!(vma->prot & (write ? VMSIM_PROT_WRITE : VMSIM_PROT_READ))) {
+    mm->segv++;
+    return VMSIM_EACCES;
+  }
+  mm->pgfault++;
+  sim->vmstat[VMSIM_VM_pgfault]++;
+  *cost += sim->cfg.cost.minor_fault;
+
+  vmsim_pte_t *ptep = vmsim__pte_lookup(&mm->pgt, vaddr, NULL);
+  vmsim_pte_t pte = ptep ? *ptep : 0;
+  if (vmsim_pte_present(pte))
+    return do_wp_page(sim, cpu, mm, vma, vaddr, ptep);
+  if (vmsim_pte_is_swap(pte))
+    return sim->swap->swapin(sim, cpu, mm, vma, vaddr, pte, cost);
+  if (vma_is_anonymous(vma))
+    return do_anonymous_page(sim, cpu, mm, vma, vaddr);
+  return do_file_fault(sim, cpu, mm, vma, vaddr, write, cost);
+}
+
+/* ---- the access path ------------------------------------------------- */
+
+static int mm_lookup_error(const struct vmsim_mm *mm) {
+  return (mm && mm->state == VMSIM_PROC_KILLED) ? VMSIM_EKILLED : VMSIM_ESRCH;
+}
+
+int vmsim_access(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint64_t vaddr, bool write) {
+  if (unlikely(!sim || cpu >= sim->nr_cpus))
+    return VMSIM_EINVAL;
+  struct vmsim_mm *mm = vmsim__mm_get(sim, pid);
+  if (unlikely(!mm || mm->state != VMSIM_PROC_RUNNING))
+    return mm_lookup_error(mm);
+
+  struct vmsim_cpu *c = &sim->cpus[cpu];
+  sim->current_cpu = cpu;
+  sim->current_mm = mm;
+  uint64_t bit = UINT64_C(1) << (cpu % 64);
+  mm->cpumask[cpu / 64] |= bit; /* switch_mm(): this CPU may now cache it */
+
+  vmsim_time_t cost = 0;
+  vmsim_pfn_t pfn;
+  int err = 0;
+  for (unsigned tries = 0;; tries++) {
+    int r = vmsim__mmu_translate(c, &mm->pgt, pid, vaddr, write, &pfn, &cost, &sim->cfg.cost);
+    if (likely(r == VMSIM_MMU_OK))
+      break;
+    if (unlikely(tries == 3)) { /* a fault handler that makes no progress */
+      sim->integrity_errors++;
+      err = VMSIM_ECORRUPT;
+      goto out;
+    }
+    if ((err = vmsim__handle_mm_fault(sim, cpu, mm, vaddr, write, &cost)))
+      goto out;
+  }
+  if (write) {
+    struct vmsim_page *page = &sim->mem_map[pfn];
+    page->token = token_bump(page->token);
+    sim->token_ledger++;
+  }
+  mm->accesses++;
+out:
+  mm->time += cost;
+  sim->cpu_clock[cpu] += cost;
+  if (unlikely(sim->kswapd_pending))
+    vmsim__kswapd_catch_up(sim, sim->cpu_clock[cpu]);
+  return err;
+}
+
+int vmsim_file_read(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint32_t file_id,
+                    uint64_t index) {
+  if (!sim || cpu >= sim->nr_cpus)
+    return VMSIM_EINVAL;
+  struct vmsim_mm *mm = vmsim__mm_get(sim, pid);
+  if (!mm || mm->state != VMSIM_PROC_RUNNING)
+    return mm_lookup_error(mm);
+  struct vmsim_file *file = vmsim__file_get(sim, file_id);
+  if (!file)
+    return VMSIM_ENOENT;
+  if (index >= file->nr_pages)
+    return VMSIM_ERANGE;
+  vmsim_time_t cost = sim->cfg.cost.l1_tlb_hit;
+  struct vmsim_page *page;
+  bool major;
+  sim->current_cpu = cpu;
+  sim->current_mm = mm;
+  int err = vmsim__filemap_get_page(sim, cpu, mm, file, index, &page, &cost, &major);
+  if (!err) {
+    vmsim__mark_page_accessed(sim, page);
+    mm->accesses++;
+  }
+  mm->time += cost;
+  sim->cpu_clock[cpu] += cost;
+  if (unlikely(sim->kswapd_pending))
+    vmsim__kswapd_catch_up(sim, sim->cpu_clock[cpu]);
+  return err;
+}
+
+int vmsim_tlb_get_info(const vmsim_sim *sim, uint32_t cpu, vmsim_tlb_info *out) {
+  if (!sim || !out || (cpu != UINT32_MAX && cpu >= sim->nr_cpus))
+    return VMSIM_EINVAL;
+  memset(out, 0, sizeof(*out));
+  for (uint32_t c = 0; c < sim->nr_cpus; c++) {
+    if (cpu != UINT32_MAX && c != cpu)
+      continue;
+    const struct vmsim_tlb_stats *st = &sim->cpus[c].tlb.stats;
+    out->l1_hits += st->l1_hits;
+    out->l2_hits += st->l2_hits;
+    out->misses += st->misses;
+    out->flush_page += st->flush_page;
+    out->flush_asid += st->flush_asid;
+    out->flush_all += st->flush_all;
+    out->shootdowns += st->shootdowns;
+  }
+  return 0;
+}
+
+vmsim_time_t vmsim_time_now(const vmsim_sim *sim) {
+  vmsim_time_t now = 0;
+  for (uint32_t c = 0; c < sim->nr_cpus; c++)
+    now = MAX(now, sim->cpu_clock[c]);
+  return now;
+}

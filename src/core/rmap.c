@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The reverse map: from a frame to every (address space, address) whose PTE
+ * maps it, so reclaim can test and clear accessed bits and unmap a page
+ * from all its mappers. Each mapping is one item chained from page->rmap
+ * (the 2.5-era pte_chain idea, by index into one growable pool).
+ */
+#include "mm_types.h"
+
+#include "mmu.h"
+
+int vmsim__rmap_add(vmsim_sim *sim, struct vmsim_page *page, uint32_t pid, uint64_t vaddr) {
+  if (sim->rmap_free == 0) {
+    uint32_t old = sim->rmap_cap, cap = old ? old * 2 : 1024;
+    if (cap <= old)
+      return VMSIM_ENOMEM;
+    struct vmsim_rmap_item *pool = vmsim__realloc(sim->rmap, (size_t)cap * sizeof(*pool));
+    if (!pool)
+      return VMSIM_ENOMEM;
+    /* Chain the new items into the free list; item 0 stays unused. */
+    for (uint32_t i = cap - 1; i >= (old ? old : 1); i--) {
+      pool[i].next = sim->rmap_free;
+      sim->rmap_free = i;
+    }
+    sim->rmap = pool;
+    sim->rmap_cap = cap;
+  }
+  uint32_t idx = sim->rmap_free;
+  struct vmsim_rmap_item *it = &sim->rmap[idx];
+  sim->rmap_free = it->next;
+  it->next = page->rmap;
+  it->pid = pid;
+  it->vaddr = vaddr;
+  page->rmap = idx;
+  sim->rmap_used++;
+  return 0;
+}
+
+void vmsim__rmap_del(vmsim_sim *sim, struct vmsim_page *page, uint32_t pid, uint64_t vaddr) {
+  for (uint32_t *link = &page->rmap; *link; link = &sim->rmap[*link].next) {
+    uint32_t idx = *link;
+    struct vmsim_rmap_item *it = &sim->rmap[idx];
+    if (it->pid == pid && it->vaddr == vaddr) {
+      *link = it->next;
+      it->next = sim->rmap_free;
+      sim->rmap_free = idx;
+      sim->rmap_used--;
+      return;
+    }
+  }
+  sim->integrity_errors++; /* removing a mapping the map never had */
+}
+
+void vmsim__rmap_destroy(vmsim_sim *sim) {
+  vmsim__free(sim->rmap);
+  sim->rmap = NULL;
+  sim->rmap_cap = sim->rmap_free = sim->rmap_used = 0;
+}
+
+int vmsim__rmap_walk(vmsim_sim *sim, struct vmsim_page *page,
+                     int (*fn)(vmsim_sim *sim, struct vmsim_page *page, struct vmsim_mm *mm,
+                               uint64_t vaddr, vmsim_pte_t *ptep, void *arg),
+                     void *arg) {
+  vmsim_pfn_t pfn = vmsim__page_to_pfn(sim, page);
+  uint32_t idx = page->rmap;
+  while (idx) {
+    struct vmsim_rmap_item *it = &sim->rmap[idx];
+    uint32_t next = it->next; /* fn may remove this item */
+    struct vmsim_mm *mm = vmsim__mm_get(sim, it->pid);
+    vmsim_pte_t *ptep = mm ? vmsim__pte_lookup(&mm->pgt, it->vaddr, NULL) : NULL;
+    if (!ptep || !vmsim_pte_present(*ptep) || vmsim_pte_pfn(*ptep) != pfn) {
+      sim->integrity_errors++; /* the map names a PTE that does not map the page */
+    } else {
+      int r = fn(sim, page, mm, it->vaddr, ptep, arg);
+      if (r)
+        return r;
+    }
+    idx = next;
+  }
+  return 0;
+}
+
+struct referenced_arg {
+  uint32_t initiator;
+  unsigned young;
+};
+
+static int referenced_one(vmsim_sim *sim, struct vmsim_page *page, struct vmsim_mm *mm,
+                          uint64_t vaddr, vmsim_pte_t *ptep, void *arg) {
+  struct referenced_arg *ra = arg;
+  (void)page;
+  if (vmsim__ptep_test_and_clear_young(sim->cpus, sim->nr_cpus, mm->cpumask, ra->initiator,
+                                       mm->pid, vaddr, ptep))
+    ra->young++;
+  return 0;
+}
+
+unsigned vmsim__page_referenced(vmsim_sim *sim, struct vmsim_page *page, uint32_t initiator) {
+  struct referenced_arg ra = {initiator, 0};
+  if (page->mapcount)
+    vmsim__rmap_walk(sim, page, referenced_one, &ra);
+  return ra.young;
+}
+
+static int unmap_one(vmsim_sim *sim, struct vmsim_page *page, struct vmsim_mm *mm,
+                     uint64_t vaddr, vmsim_pte_t *ptep, void *arg) {
+  uint32_t initiator = *(uint32_t *)arg;
+  bool anon = vmsim_page_test(page, VMSIM_PG_anon);
+  vmsim_pte_t old = *ptep;
+
+  /* ptep_clear_flush(), then the swap entry or the file marker goes in. */
+  *ptep = anon ? page->swap : VMSIM_PTE_FILE; /* non-zero to non-zero */
+  vmsim__tlb_shootdown_page(sim->cpus, sim->nr_cpus, mm->cpumask, initiator, mm->pid, vaddr);
+  if (vmsim_pte_dirty(old))
+    vmsim__set_page_dirty(sim, page);
+  vmsim__rmap_del(sim, page, mm->pid, vaddr);
+  if (anon) {
+    mm->rss[MM_ANONPAGES]--;
+    mm->rss[MM_SWAPENTS]++;
+  } else {
+    mm->rss[MM_FILEPAGES]--;
+  }
+  if (--page->mapcount == 0 && !anon)
+    sim->vmstat[VMSIM_VM_nr_mapped]--;
+  return 0;
+}
+
+void vmsim__try_to_unmap(vmsim_sim *sim, struct vmsim_page *page, uint32_t initiator) {
+  if (page->mapcount)
+    vmsim__rmap_walk(sim, page, unmap_one, &initiator);
+}

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Swap devices: a slot allocator per device with priorities, the swap
+ * cache (a page being written out or just read in stays findable by its
+ * slot), swap-in on a fault (do_swap_page) and the bookkeeping of swap PTEs
+ * as processes fork and exit.
+ */
+#include "swap.h"
+
+#include "lru.h"
+
+static bool swap_hook_try_to_free_swap(vmsim_sim *sim, struct vmsim_page *page);
+static int swap_hook_swapin(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
+                            struct vmsim_vma *vma, uint64_t vaddr, vmsim_pte_t entry,
+                            vmsim_time_t *cost);
+static int swap_hook_dup(vmsim_sim *sim, vmsim_pte_t entry);
+static void swap_hook_free(vmsim_sim *sim, vmsim_pte_t entry);
+
+static struct vmsim_swap_hooks swap_hooks = {
+  .swapin = swap_hook_swapin,
+  .swap_dup = swap_hook_dup,
+  .swap_free = swap_hook_free,
+  .try_to_free_swap = swap_hook_try_to_free_swap,
+};
+
+int vmsim__swap_init(vmsim_sim *sim) {
+  if (sim->cfg.nr_swap == 0)
+    return 0; /* the no-swap hooks stay */
+  struct vmsim_swap_info *si = vmsim__calloc(1, sizeof(*si));
+  if (!si)
+    return VMSIM_ENOMEM;
+  sim->swapinfo = si;
+  for (uint32_t i = 0; i < sim->cfg.nr_swap; i++) {
+    const vmsim_swap_config *c = &sim->cfg.swap[i];
+    struct vmsim_swap_device *d = &si->dev[i];
+    d->pages = c->pages;
+    d->prio = c->priority;
+    d->read_latency = c->read_latency;
+    d->write_latency = c->write_latency;
+    d->swap_map = vmsim__calloc(c->pages, sizeof(*d->swap_map));
+    d->tokens = vmsim__calloc(c->pages, sizeof(*d->tokens));
+    d->cache = vmsim__calloc(c->pages, sizeof(*d->cache));
+    si->nr++;
+    if (!d->swap_map || !d->tokens || !d->cache)
+      return VMSIM_ENOMEM;
+  }
+  sim->swap = &swap_hooks;
+  return 0;
+}
+
+void vmsim__swap_fini(vmsim_sim *sim) {
+  struct vmsim_swap_info *si = sim->swapinfo;
+  if (!si)
+    return;
+  for (uint32_t i = 0; i < si->nr; i++) {
+    vmsim__free(si->dev[i].swap_map);
+    vmsim__free(si->dev[i].tokens);
+    vmsim__free(si->dev[i].cache);
+  }
+  vmsim__free(si);
+  sim->swapinfo = NULL;
+}
+
+uint64_t vmsim__swap_free_slots(const vmsim_sim *sim) {
+  const struct vmsim_swap_info *si = sim->swapinfo;
+  uint64_t free = 0;
+  for (uint32_t i = 0; si && i < si->nr; i++)
+    free += si->dev[i].pages - si->dev[i].inuse;
+  return free;
+}
+
+struct vmsim_swap_device *vmsim__swap_dev(const vmsim_sim *sim, vmsim_pte_t entry) {
+  struct vmsim_swap_info *si = sim->swapinfo;
+  unsigned type = vmsim_swp_type(entry);
+  if (!si || !vmsim_pte_is_swap(entry) || type >= si->nr ||
+      vmsim_swp_offset(entry) >= si->dev[type].pages)
+    return NULL;
+  return &si->dev[type];
+}
+
+/*
+ * get_swap_page(): the device of highest priority with a free slot; among
+ * devices of the same priority, the one after the last used (round robin).
+ * Within a device, the first free slot from a moving cursor.
+ */
+static int get_swap_slot(struct vmsim_swap_info *si, unsigned *type, uint64_t *slot) {
+  int best = -1;
+  for (uint32_t k = 0; k < si->nr; k++) {
+    uint32_t i = (si->rr + k) % si->nr;
+    struct vmsim_swap_device *d = &si->dev[i];
+    if (d->inuse < d->pages && (best < 0 || d->prio > si->dev[best].prio))
+      best = (int)i;
+  }
+  if (best < 0)
+    return VMSIM_ENOSPC;
+  struct vmsim_swap_device *d = &si->dev[best];
+  uint64_t s = d->cursor;
+  while (d->swap_map[s]) /* inuse < pages: terminates */
+    s = s + 1 == d->pages ? 0 : s + 1;
+  d->cursor = s + 1 == d->pages ? 0 : s + 1;
+  si->rr = (uint32_t)best + 1;
+  *type = (unsigned)best;
+  *slot = s;
+  return 0;
+}
+
+static void free_slot(struct vmsim_swap_device *d, uint64_t slot) {
+  d->swap_map[slot] = 0;
+  d->inuse--;
+}
+
+int vmsim__add_to_swap(vmsim_sim *sim, struct vmsim_page *page) {
+  unsigned type;
+  uint64_t slot;
+  if (!sim->swapinfo || get_swap_slot(sim->swapinfo, &type, &slot))
+    return VMSIM_ENOSPC;
+  struct vmsim_swap_device *d = &sim->swapinfo->dev[type];
+  d->swap_map[slot] = SWAP_HAS_CACHE;
+  d->inuse++;
+  d->cache[slot] = (uint64_t)vmsim__page_to_pfn(sim, page) + 1;
+  page->swap = vmsim_swp_entry(type, slot);
+  vmsim_page_set(page, VMSIM_PG_swapcache);
+  vmsim_page_set(page, VMSIM_PG_dirty); /* the slot holds nothing yet */
+  sim->vmstat[VMSIM_VM_nr_swapcached]++;
+  return 0;
+}
+
+void vmsim__swap_writepage(vmsim_sim *sim, struct vmsim_page *page, vmsim_time_t *cost) {
+  struct vmsim_swap_device *d = vmsim__swap_dev(sim, page->swap);
+  d->tokens[vmsim_swp_offset(page->swap)] = page->token;
+  vmsim_page_clear(page, VMSIM_PG_dirty);
+  sim->vmstat[VMSIM_VM_pswpout]++;
+  sim->vmstat[VMSIM_VM_pgpgout] += VMSIM_PAGE_SIZE >> 10;
+  *cost += d->write_latency;
+}
+
+void vmsim__delete_from_swap_cache(vmsim_sim *sim, struct vmsim_page *page, uint64_t shadow) {
+  struct vmsim_swap_device *d = vmsim__swap_dev(sim, page->swap);
+  uint64_t slot = vmsim_swp_offset(page->swap);
+  d->cache[slot] = shadow ? (shadow | VMSIM_SHADOW_BIT) : 0;
+  d->swap_map[slot] &= (uint16_t)~SWAP_HAS_CACHE;
+  if (d->swap_map[slot] == 0) {
+    d->inuse++; /* free_slot() takes it back */
+    free_slot(d, slot);
+    d->inuse--;
+    d->cache[slot] = 0;
+  }
+  vmsim_page_clear(page, VMSIM_PG_swapcache);
+  page->swap = 0;
+  sim->vmstat[VMSIM_VM_nr_swapcached]--;
+}
+
+/* ---- hooks of the fault path ------------------------------------------ */
+
+static bool swap_hook_try_to_free_swap(vmsim_sim *sim, struct vmsim_page *page) {
+  struct vmsim_swap_device *d = vmsim__swap_dev(sim, page->swap);
+  if ((d->swap_map[vmsim_swp_offset(page->swap)] & SWAP_MAP_MAX) != 0)
+    return false; /* swap PTEs still need the slot */
+  vmsim__delete_from_swap_cache(sim, page, 0);
+  vmsim__set_page_dirty(sim, page); /* the page is now the only copy */
+  return true;
+}
+
+static int swap_hook_dup(vmsim_sim *sim, vmsim_pte_t entry) {
+  struct vmsim_swap_device *d = vmsim__swap_dev(sim, entry);
+  uint64_t slot = vmsim_swp_offset(entry);
+  if (!d || d->swap_map[slot] == 0) {
+    sim->integrity_errors++;
+    return VMSIM_ECORRUPT;
+  }
+  if ((d->swap_map[slot] & SWAP_MAP_MAX) == SWAP_MAP_MAX)
+    return VMSIM_ENOSPC;
+  d->swap_map[slot]++;
+  return 0;
+}
+
+static void swap_hook_free(vmsim_sim *sim, vmsim_pte_t entry) {
+  struct vmsim_swap_device *d = vmsim__swap_dev(sim, entry);
+  uint64_t slot = vmsim_swp_offset(entry);
+  if (!d || (d->swap_map[slot] & SWAP_MAP_MAX) == 0) {
+    sim->integrity_errors++;
+    return;
+  }
+  if (--d->swap_map[slot] != SWAP_HAS_CACHE) {
+    if (d->swap_map[slot] == 0) { /* the last reference: the contents die */
+      sim->token_ledger -= token_seq(d->tokens[slot]);
+      d->cache[slot] = 0;
+      d->inuse--;
+    }
+    return;
+  }
+  /* free_swap_and_cache(): only the swap cache holds the slot now. If its
+   * page is mapped nowhere, nothing can reach the contents any more. */
+  struct vmsim_page *page = &sim->mem_map[cache_entry_pfn(d->cache[slot])];
+  if (page->mapcount == 0 && !vmsim_page_test(page, VMSIM_PG_isolated)) {
+    vmsim__delete_from_swap_cache(sim, page, 0);
+    sim->token_ledger -= token_seq(page->token);
+    vmsim__put_user_page(sim, page);
+  }
+}
+
+/*
+ * do_swap_page(): the PTE holds a swap entry. Find the page in the swap
+ * cache, or read it from the device (a major fault), map it, and drop the
+ * PTE's reference to the slot. The page is mapped writable only when this
+ * PTE was the slot's last user; otherwise a write goes through do_wp_page.
+ */
+static int swap_hook_swapin(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
+                            struct vmsim_vma *vma, uint64_t vaddr, vmsim_pte_t entry,
+                            vmsim_time_t *cost) {
+  struct vmsim_swap_device *d = vmsim__swap_dev(sim, entry);
+  uint64_t slot = vmsim_swp_offset(entry);
+  if (!d || (d->swap_map[slot] & SWAP_MAP_MAX) == 0) {
+    sim->integrity_errors++;
+    return VMSIM_ECORRUPT;
+  }
+  struct vmsim_page *page;
+  uint64_t e = d->cache[slot];
+  if (cache_entry_is_page(e)) {
+    page = &sim->mem_map[cache_entry_pfn(e)];
+  } else {
+    page = vmsim__alloc_user_page(sim, cpu, mm);
+    if (!page)
+      return mm->state == VMSIM_PROC_KILLED ? VMSIM_EKILLED : VMSIM_EOOM;
+    /* The allocation may have reclaimed, even killed: look again. */
+    d = vmsim__swap_dev(sim, entry);
+    page->flags |= UINT32_C(1) << VMSIM_PG_anon | UINT32_C(1) << VMSIM_PG_swapbacked;
+    page->mapping = mm->pid;
+    page->index = vaddr >> VMSIM_PAGE_SHIFT;
+    page->token = d->tokens[slot];
+    if (page->token >> 32 != anon_token(page->index, 0) >> 32)
+      sim->integrity_errors++; /* the slot held another page's contents */
+    sim->vmstat[VMSIM_VM_nr_anon_pages]++;
+    d->swap_map[slot] |= SWAP_HAS_CACHE;
+    e = d->cache[slot];
+    d->cache[slot] = (uint64_t)vmsim__page_to_pfn(sim, page) + 1;
+    page->swap = entry;
+    vmsim_page_set(page, VMSIM_PG_swapcache);
+    sim->vmstat[VMSIM_VM_nr_swapcached]++;
+    if (e & VMSIM_SHADOW_BIT)
+      vmsim__lru_refault(sim, page, e & ~VMSIM_SHADOW_BIT);
+    vmsim__lru_add(sim, page);
+    mm->pgmajfault++;
+    sim->vmstat[VMSIM_VM_pgmajfault]++;
+    sim->vmstat[VMSIM_VM_pswpin]++;
+    sim->vmstat[VMSIM_VM_pgpgin] += VMSIM_PAGE_SIZE >> 10;
+    *cost += sim->cfg.cost.major_fault + d->read_latency;
+  }
+  vmsim_pte_t *ptep = vmsim__pte_lookup(&mm->pgt, vaddr, NULL);
+  if (!ptep || *ptep != entry)
+    return 0; /* the PTE changed while we slept: just retry the access */
+  bool exclusive = (d->swap_map[slot] & SWAP_MAP_MAX) == 1;
+  int err = vmsim__map_page(sim, mm, vma, vaddr, ptep, page,
+                            exclusive && (vma->prot & VMSIM_PROT_WRITE));
+  if (err)
+    return err;
+  d->swap_map[slot]--; /* the PTE maps the page now, not the slot */
+  return 0;
+}

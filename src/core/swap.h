@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* Swap devices, slots and the swap cache (mm/swapfile.c, mm/swap_state.c). Internal. */
+#ifndef VMSIM_SWAP_H
+#define VMSIM_SWAP_H
+
+#include "mm_types.h"
+
+/* swap_map[] of a slot: the number of swap PTEs that reference it, plus
+ * SWAP_HAS_CACHE while a page for it is in the swap cache. 0 = free. */
+#define SWAP_HAS_CACHE 0x8000u
+#define SWAP_MAP_MAX 0x7fffu
+
+struct vmsim_swap_device {
+  uint64_t pages;
+  int prio;
+  vmsim_time_t read_latency, write_latency;
+  uint16_t *swap_map;
+  uint64_t *tokens;  /* contents of each slot as last written */
+  uint64_t *cache;   /* swap cache: 0, pfn + 1, or a shadow (VMSIM_SHADOW_BIT) */
+  uint64_t inuse;    /* slots with swap_map != 0 */
+  uint64_t cursor;   /* where the next slot search starts */
+};
+
+struct vmsim_swap_info {
+  uint32_t nr;
+  uint32_t rr; /* round-robin among devices of equal priority */
+  struct vmsim_swap_device dev[VMSIM_MAX_SWAP_DEVICES];
+};
+
+int vmsim__swap_init(vmsim_sim *sim);
+void vmsim__swap_fini(vmsim_sim *sim);
+uint64_t vmsim__swap_free_slots(const vmsim_sim *sim);
+/* add_to_swap(): give an anon page a slot and put it in the swap cache
+ * (dirty: it must be written). VMSIM_ENOSPC when swap is full. */
+int vmsim__add_to_swap(vmsim_sim *sim, struct vmsim_page *page);
+/* swap_writepage(): write the page's contents to its slot. */
+void vmsim__swap_writepage(vmsim_sim *sim, struct vmsim_page *page, vmsim_time_t *cost);
+/* __delete_from_swap_cache(): the page leaves the swap cache, leaving
+ * `shadow` (0: none) in its place; the slot lives on while PTEs use it. */
+void vmsim__delete_from_swap_cache(vmsim_sim *sim, struct vmsim_page *page, uint64_t shadow);
+/* The swap device of an entry, or NULL if the entry is not valid. */
+struct vmsim_swap_device *vmsim__swap_dev(const vmsim_sim *sim, vmsim_pte_t entry);
+
+#endif

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* Reclaim: mechanics, kswapd, OOM. Internal. */
+#ifndef VMSIM_VMSCAN_H
+#define VMSIM_VMSCAN_H
+
+#include "lru.h"
+
+void vmsim__vmscan_init(vmsim_sim *sim);
+void vmsim__scan_control_init(vmsim_sim *sim, vmsim_scan_control *sc, unsigned order,
+                              enum vmsim_zone_type reclaim_idx, bool kswapd, uint32_t cpu);
+/* One reclaim pass over a node: the policy's shrink, then the shrinkers.
+ * Returns the pages reclaimed by the pass. */
+uint64_t vmsim__shrink_node(vmsim_sim *sim, struct vmsim_node *node, vmsim_scan_control *sc);
+
+/* oom.c */
+void vmsim__oom_init(vmsim_sim *sim);
+/* oom_badness() of a process; LONG_MIN-like INT64_MIN if never to be killed. */
+int64_t vmsim__oom_badness(const vmsim_sim *sim, const struct vmsim_mm *mm, uint64_t totalpages);
+
+/* kswapd.c */
+int vmsim__kswapd_init(vmsim_sim *sim);
+void vmsim__kswapd_fini(vmsim_sim *sim);
+/* Let every kswapd with work run up to simulated time `now`. */
+void vmsim__kswapd_catch_up(vmsim_sim *sim, vmsim_time_t now);
+bool vmsim__pgdat_balanced(const vmsim_sim *sim, const struct vmsim_node *node, unsigned order,
+                           enum vmsim_zone_type highest_zone);
+
+#endif

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The simulated TLBs (see tlb.h): fills, LRU replacement, invalidation and
+ * cross-CPU shootdowns. The probe is inline in tlb.h.
+ *
+ * LRU: each level has a 32-bit clock; every use of an entry stamps it with
+ * the next tick, and the victim of a set is an invalid way if there is one,
+ * else the way with the smallest stamp. Stamps are unique within a level, so
+ * the order is exact. When the clock would wrap (after 2^32 uses of a level)
+ * the stamps of each set are renumbered 1..ways in the same order and the
+ * clock restarts above them, which keeps every set's order.
+ */
+#include "tlb.h"
+
+static int level_init(struct vmsim_tlb_level *lv, uint32_t entries, uint32_t ways) {
+  *lv = (struct vmsim_tlb_level){0};
+  if (entries == 0)
+    return 0;
+  uint32_t sets = ways ? entries / ways : 0;
+  if (sets == 0 || sets * ways != entries || (sets & (sets - 1)) != 0)
+    return VMSIM_EINVAL;
+  lv->tags = vmsim__malloc((size_t)entries * sizeof(*lv->tags));
+  lv->ents = vmsim__calloc(entries, sizeof(*lv->ents));
+  if (!lv->tags || !lv->ents) {
+    vmsim__free(lv->tags);
+    vmsim__free(lv->ents);
+    *lv = (struct vmsim_tlb_level){0};
+    return VMSIM_ENOMEM;
+  }
+  for (uint32_t i = 0; i < entries; i++)
+    lv->tags[i] = VMSIM_TLB_TAG_INVALID;
+  lv->set_mask = sets - 1;
+  lv->ways = ways;
+  return 0;
+}
+
+static void level_destroy(struct vmsim_tlb_level *lv) {
+  vmsim__free(lv->tags);
+  vmsim__free(lv->ents);
+  *lv = (struct vmsim_tlb_level){0};
+}
+
+static inline size_t level_size(const struct vmsim_tlb_level *lv) {
+  return ((size_t)lv->set_mask + 1) * lv->ways;
+}
+
+int vmsim__tlb_init(struct vmsim_tlb *tlb, const vmsim_tlb_config *cfg) {
+  *tlb = (struct vmsim_tlb){0};
+  int err = cfg->l1_entries ? level_init(&tlb->l1, cfg->l1_entries, cfg->l1_ways) : VMSIM_EINVAL;
+  if (!err)
+    err = level_init(&tlb->l2, cfg->l2_entries, cfg->l2_ways);
+  if (err)
+    vmsim__tlb_destroy(tlb);
+  return err;
+}
+
+void vmsim__tlb_destroy(struct vmsim_tlb *tlb) {
+  level_destroy(&tlb->l1);
+  level_destroy(&tlb->l2);
+}
+
+static inline bool way_valid(const struct vmsim_tlb_level *lv, size_t i) {
+  return lv->tags[i] != VMSIM_TLB_TAG_INVALID;
+}
+
+void vmsim__tlb_level_renumber(struct vmsim_tlb_level *lv) {
+  for (size_t base = 0; base < level_size(lv); base += lv->ways) {
+    for (size_t i = base; i < base + lv->ways; i++) {
+      if (!way_valid(lv, i))
+        continue;
+      /* Its rank among the set's valid ways, counted from 1. */
+      uint32_t r = 1;
+      for (size_t j = base; j < base + lv->ways; j++)
+        r += way_valid(lv, j) && lv->ents[j].stamp < lv->ents[i].stamp;
+      lv->ents[i].stamp = r;
+    }
+  }
+  lv->clock = lv->ways;
+}
+
+struct vmsim_tlb_entry *vmsim__tlb_level_insert(struct vmsim_tlb_level *lv, uint64_t tag,
+                                                const struct vmsim_tlb_entry *src) {
+  size_t base = (size_t)(tag & lv->set_mask) * lv->ways;
+  size_t victim = base;
+  for (size_t i = base; i < base + lv->ways; i++) {
+    if (lv->tags[i] == tag) {
+      victim = i;
+      break;
+    }
+    if (way_valid(lv, victim) && (!way_valid(lv, i) || lv->ents[i].stamp < lv->ents[victim].stamp))
+      victim = i;
+  }
+  struct vmsim_tlb_entry *e = &lv->ents[victim];
+  *e = *src;
+  lv->tags[victim] = tag;
+  e->stamp = vmsim__tlb_tick(lv);
+  return e;
+}
+
+struct vmsim_tlb_entry *vmsim__tlb_fill(struct vmsim_tlb *tlb, uint64_t tag, vmsim_pte_t *ptep,
+                                        vmsim_pfn_t pfn, bool writable, bool dirty) {
+  const struct vmsim_tlb_entry src = {
+    .ptep = ptep, .pfn = pfn, .writable = writable, .dirty = dirty,
+  };
+  if (tlb->l2.ways)
+    vmsim__tlb_level_insert(&tlb->l2, tag, &src);
+  return vmsim__tlb_level_insert(&tlb->l1, tag, &src);
+}
+
+static inline void invalidate(struct vmsim_tlb_level *lv, size_t i) {
+  lv->tags[i] = VMSIM_TLB_TAG_INVALID;
+  lv->ents[i].stamp = 0;
+}
+
+static void level_flush_tag(struct vmsim_tlb_level *lv, uint64_t tag) {
+  size_t base = (size_t)(tag & lv->set_mask) * lv->ways;
+  for (size_t i = base; i < base + lv->ways; i++)
+    if (lv->tags[i] == tag)
+      invalidate(lv, i);
+}
+
+void vmsim__tlb_invalidate(struct vmsim_tlb *tlb, uint64_t tag) {
+  level_flush_tag(&tlb->l1, tag);
+  level_flush_tag(&tlb->l2, tag);
+}
+
+void vmsim__tlb_flush_page(struct vmsim_tlb *tlb, uint32_t asid, uint64_t vaddr) {
+  vmsim__tlb_invalidate(tlb, vmsim__tlb_tag(asid, vaddr));
+  tlb->stats.flush_page++;
+}
+
+static void level_flush_asid(struct vmsim_tlb_level *lv, uint32_t asid) {
+  for (size_t i = 0; i < level_size(lv); i++)
+    if (lv->tags[i] >> VMSIM_TLB_ASID_SHIFT == asid)
+      invalidate(lv, i);
+}
+
+void vmsim__tlb_flush_asid(struct vmsim_tlb *tlb, uint32_t asid) {
+  level_flush_asid(&tlb->l1, asid);
+  level_flush_asid(&tlb->l2, asid);
+  tlb->stats.flush_asid++;
+}
+
+static void level_flush_all(struct vmsim_tlb_level *lv) {
+  for (size_t i = 0; i < level_size(lv); i++)
+    invalidate(lv, i);
+}
+
+void vmsim__tlb_flush_all(struct vmsim_tlb *tlb) {
+  level_flush_all(&tlb->l1);
+  level_flush_all(&tlb->l2);
+  tlb->stats.flush_all++;
+}
+
+/*
+ * The IPI a real kernel sends (flush_tlb_mm_range -> native_flush_tlb_multi)
+ * is modelled by its effect: every CPU in the mask flushes. `whole_asid`
+ * chooses the flush.
+ */
+static void shootdown(struct vmsim_cpu *cpus, uint32_t nr_cpus, const uint64_t *cpumask,
+                      uint32_t initiator, uint32_t asid, uint64_t vaddr, bool whole_asid) {
+  for (uint32_t w = 0; w * 64 < nr_cpus; w++) {
+    uint64_t bits = cpumask[w];
+    if (nr_cpus - w * 64 < 64)
+      bits &= (UINT64_C(1) << (nr_cpus - w * 64)) - 1;
+    for (; bits; bits &= bits - 1) {
+      uint32_t c = w * 64 + (uint32_t)__builtin_ctzll(bits);
+      struct vmsim_tlb *tlb = &cpus[c].tlb;
+      if (whole_asid)
+        vmsim__tlb_flush_asid(tlb, asid);
+      else
+        vmsim__tlb_flush_page(tlb, asid, vaddr);
+      tlb->stats.shootdowns += c != initiator;
+    }
+  }
+}
+
+void vmsim__tlb_shootdown_page(struct vmsim_cpu *cpus, uint32_t nr_cpus, const uint64_t *cpumask,
+                               uint32_t initiator, uint32_t asid, uint64_t vaddr) {
+  shootdown(cpus, nr_cpus, cpumask, initiator, asid, vaddr, false);
+}
+
+void vmsim__tlb_shootdown_asid(struct vmsim_cpu *cpus, uint32_t nr_cpus, const uint64_t *cpumask,
+                               uint32_t initiator, uint32_t asid) {
+  shootdown(cpus, nr_cpus, cpumask, initiator, asid, 0, true);
+}

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The simulated TLBs: per CPU, an L1 dTLB and an optional unified L2 (the
+ * STLB), both set-associative with LRU replacement within a set, tagged by
+ * address-space id (ASID/PCID) so that a context switch needs no flush.
+ *
+ * A translation is found by its tag, ((uint64_t)asid << 36) | vpn, with
+ * vpn = vaddr >> 12. User addresses are below 2^47, so a vpn fits in 35
+ * bits and the all-ones tag never names a real translation: it marks an
+ * invalid way. The set is vpn & (sets - 1).
+ *
+ * Layout: each level keeps its tags in one array, the ways of a set side by
+ * side, apart from the rest of the entries, so that a probe reads one short
+ * run of tags (a 4-way L1 set is 32 bytes, a 12-way STLB set 96) and touches
+ * an entry only on a hit.
+ */
+#ifndef VMSIM_HW_TLB_H
+#define VMSIM_HW_TLB_H
+
+#include "internal.h"
+#include "pgtable.h"
+
+#define VMSIM_TLB_ASID_SHIFT 36
+#define VMSIM_TLB_MAX_ASID ((UINT32_C(1) << 28) - 1)
+#define VMSIM_TLB_TAG_INVALID UINT64_MAX
+
+/* What a TLB remembers of a translation, besides its tag. */
+struct vmsim_tlb_entry {
+  vmsim_pte_t *ptep; /* the PTE it came from: the D bit is set through it */
+  vmsim_pfn_t pfn;
+  uint32_t stamp;    /* the level's clock at the last use: LRU order */
+  uint8_t writable;  /* the PTE allowed writes */
+  uint8_t dirty;     /* the PTE's D bit is known set */
+};
+
+struct vmsim_tlb_level {
+  uint64_t *tags;                /* sets * ways; set s at [s * ways, (s+1) * ways) */
+  struct vmsim_tlb_entry *ents;  /* parallel to tags */
+  uint32_t set_mask;             /* sets - 1 */
+  uint32_t ways;                 /* 0: the level is absent */
+  uint32_t clock;                /* the last stamp handed out */
+};
+
+struct vmsim_tlb_stats {
+  uint64_t l1_hits, l2_hits, misses;
+  uint64_t flush_page, flush_asid, flush_all; /* local invalidations */
+  uint64_t shootdowns;                        /* received from another CPU */
+};
+
+struct vmsim_tlb {
+  struct vmsim_tlb_level l1, l2;
+  struct vmsim_tlb_stats stats;
+};
+
+/* A simulated CPU: its id, its NUMA node and its TLBs. */
+struct vmsim_cpu {
+  uint32_t id;
+  uint32_t nid;
+  struct vmsim_tlb tlb;
+};
+
+/* Where a lookup found its translation. */
+enum vmsim_tlb_hit { VMSIM_TLB_L1_HIT, VMSIM_TLB_L2_HIT, VMSIM_TLB_MISS };
+
+/*
+ * Allocate the levels with the geometry of `cfg` (a validated config: see
+ * vmsim_config_validate). Errors: VMSIM_EINVAL for a geometry that is not
+ * sets x ways with sets a power of two, VMSIM_ENOMEM.
+ */
+int vmsim__tlb_init(struct vmsim_tlb *tlb, const vmsim_tlb_config *cfg);
+/* Free the levels. A zeroed or destroyed tlb may be destroyed again. */
+void vmsim__tlb_destroy(struct vmsim_tlb *tlb);
+
+/* Renumber a level's stamps when its clock is about to wrap (tlb.c). */
+void vmsim__tlb_level_renumber(struct vmsim_tlb_level *lv);
+/*
+ * Copy `src` into its set of `lv` under `tag` (over an entry with the same
+ * tag, else the first invalid way, else the least recently used); returns
+ * the copy, now the set's most recent.
+ */
+struct vmsim_tlb_entry *vmsim__tlb_level_insert(struct vmsim_tlb_level *lv, uint64_t tag,
+                                                const struct vmsim_tlb_entry *src);
+
+/* The tag of a user address (vaddr < VMSIM_VA_LIMIT) of address space `asid`. */
+static inline uint64_t vmsim__tlb_tag(uint32_t asid, uint64_t vaddr) {
+  assert(asid <= VMSIM_TLB_MAX_ASID && vaddr < VMSIM_VA_LIMIT);
+  return ((uint64_t)asid << VMSIM_TLB_ASID_SHIFT) | (vaddr >> VMSIM_PAGE_SHIFT);
+}
+
+/* The next stamp of a level's LRU clock. */
+static inline uint32_t vmsim__tlb_tick(struct vmsim_tlb_level *lv) {
+  if (unlikely(lv->clock == UINT32_MAX))
+    vmsim__tlb_level_renumber(lv);
+  return ++lv->clock;
+}
+
+/* Find `tag` in one level; a hit becomes the set's most recently used. */
+static inline struct vmsim_tlb_entry *vmsim__tlb_level_probe(struct vmsim_tlb_level *lv,
+                                                             uint64_t tag) {
+  /* The low 36 bits of the tag are the vpn and set_mask < 2^32. */
+  size_t base = (size_t)(tag & lv->set_mask) * lv->ways;
+  for (size_t i = base; i < base + lv->ways; i++) {
+    if (lv->tags[i] == tag) {
+      struct vmsim_tlb_entry *e = &lv->ents[i];
+      e->stamp = vmsim__tlb_tick(lv);
+      return e;
+    }
+  }
+  return NULL;
+}
+
+/*
+ * Look `tag` up: the L1, then the STLB, whose hit is copied into the L1.
+ * Counts the outcome in tlb->stats and reports it in *hit. Returns the L1
+ * entry, or NULL on a miss.
+ */
+static inline struct vmsim_tlb_entry *vmsim__tlb_lookup(struct vmsim_tlb *tlb, uint64_t tag,
+                                                        enum vmsim_tlb_hit *hit) {
+  struct vmsim_tlb_entry *e = vmsim__tlb_level_probe(&tlb->l1, tag);
+  if (likely(e)) {
+    tlb->stats.l1_hits++;
+    *hit = VMSIM_TLB_L1_HIT;
+    return e;
+  }
+  e = vmsim__tlb_level_probe(&tlb->l2, tag);
+  if (e) {
+    tlb->stats.l2_hits++;
+    *hit = VMSIM_TLB_L2_HIT;
+    return vmsim__tlb_level_insert(&tlb->l1, tag, e);
+  }
+  tlb->stats.misses++;
+  *hit = VMSIM_TLB_MISS;
+  return NULL;
+}
+
+/*
+ * Install a translation in both levels (replacing an entry with the same
+ * tag, else an invalid way, else the set's least recently used). Returns
+ * the L1 entry.
+ */
+struct vmsim_tlb_entry *vmsim__tlb_fill(struct vmsim_tlb *tlb, uint64_t tag, vmsim_pte_t *ptep,
+                                        vmsim_pfn_t pfn, bool writable, bool dirty);
+
+/* Drop `tag` from both levels, counting nothing: what the hardware does to
+ * the faulting address's entries when it raises a page fault. */
+void vmsim__tlb_invalidate(struct vmsim_tlb *tlb, uint64_t tag);
+
+/* Local invalidations by the OS, each counted once in the stats. */
+void vmsim__tlb_flush_page(struct vmsim_tlb *tlb, uint32_t asid, uint64_t vaddr);
+void vmsim__tlb_flush_asid(struct vmsim_tlb *tlb, uint32_t asid);
+void vmsim__tlb_flush_all(struct vmsim_tlb *tlb);
+
+/*
+ * Invalidate a page (or a whole address space) on every CPU whose bit is set
+ * in `cpumask` (VMSIM_MAX_CPUS bits, 64 per word, CPU c at word c / 64, bit
+ * c % 64; bits at or above nr_cpus are ignored). Each such CPU counts a
+ * local flush; those other than `initiator` also count a received
+ * shootdown. An initiator outside the mask (kswapd flushing for another
+ * process) flushes nothing of its own.
+ */
+void vmsim__tlb_shootdown_page(struct vmsim_cpu *cpus, uint32_t nr_cpus, const uint64_t *cpumask,
+                               uint32_t initiator, uint32_t asid, uint64_t vaddr);
+void vmsim__tlb_shootdown_asid(struct vmsim_cpu *cpus, uint32_t nr_cpus, const uint64_t *cpumask,
+                               uint32_t initiator, uint32_t asid);
+
+#endif /* VMSIM_HW_TLB_H */

@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: MIT */
+/* The simulated TLBs: geometry, hit levels, LRU, ASIDs, flushes, shootdowns. */
+#include "vmsim_test.h"
+
+#include "tlb.h"
+
+#define VA(vpn) ((uint64_t)(vpn) << VMSIM_PAGE_SHIFT)
+
+static uint64_t live_allocs(void) {
+  vmsim_alloc_stats st;
+  vmsim_alloc_get_stats(&st);
+  return st.nr_allocs - st.nr_frees;
+}
+
+static vmsim_tlb_config default_geometry(void) {
+  vmsim_config cfg;
+  vmsim_config_default(&cfg);
+  return cfg.tlb;
+}
+
+/* L1 16 sets x 4 ways, STLB 128 sets x 12 ways. */
+static void init_default(struct vmsim_tlb *tlb) {
+  vmsim_tlb_config g = default_geometry();
+  assert_ok(vmsim__tlb_init(tlb, &g));
+}
+
+/* Fill (asid, vpn) with pfn = vpn + 1000 and no PTE behind it. */
+static void fill(struct vmsim_tlb *tlb, uint32_t asid, uint64_t vpn) {
+  vmsim__tlb_fill(tlb, vmsim__tlb_tag(asid, VA(vpn)), NULL, (vmsim_pfn_t)vpn + 1000, true, false);
+}
+
+/* Look (asid, vpn) up; returns where it was found. */
+static enum vmsim_tlb_hit probe(struct vmsim_tlb *tlb, uint32_t asid, uint64_t vpn) {
+  enum vmsim_tlb_hit hit;
+  struct vmsim_tlb_entry *e = vmsim__tlb_lookup(tlb, vmsim__tlb_tag(asid, VA(vpn)), &hit);
+  assert_true((e != NULL) == (hit != VMSIM_TLB_MISS));
+  if (e)
+    assert_int_equal(e->pfn, (vmsim_pfn_t)(vpn + 1000));
+  return hit;
+}
+
+static void test_geometry(void **state) {
+  (void)state;
+  struct vmsim_tlb tlb;
+  vmsim_tlb_config g = default_geometry();
+  uint64_t live0 = live_allocs();
+  assert_ok(vmsim__tlb_init(&tlb, &g));
+  assert_int_equal(tlb.l1.set_mask, 15);  /* 64 / 4 = 16 sets */
+  assert_int_equal(tlb.l1.ways, 4);
+  assert_int_equal(tlb.l2.set_mask, 127); /* 1536 / 12 = 128 sets */
+  assert_int_equal(tlb.l2.ways, 12);
+  vmsim__tlb_destroy(&tlb);
+  vmsim__tlb_destroy(&tlb); /* twice is harmless */
+  assert_int_equal(live_allocs(), live0);
+
+  static const vmsim_tlb_config bad[] = {
+    {48, 4, 0, 0},      /* 12 sets: not a power of two */
+    {64, 3, 0, 0},      /* not a multiple of the ways */
+    {0, 4, 1536, 12},   /* no L1 */
+    {64, 0, 0, 0},      /* no ways */
+    {64, 4, 1536, 10},  /* bad L2 */
+  };
+  for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+    assert_int_equal(vmsim__tlb_init(&tlb, &bad[i]), VMSIM_EINVAL);
+    assert_int_equal(live_allocs(), live0);
+  }
+
+  /* Four allocations (tags and entries of each level): fail each. */
+  for (uint64_t nth = 1; nth <= 4; nth++) {
+    vmsim_alloc_fail_after(nth, false);
+    assert_int_equal(vmsim__tlb_init(&tlb, &g), VMSIM_ENOMEM);
+    vmsim_alloc_fail_after(0, false);
+    assert_int_equal(live_allocs(), live0);
+  }
+}
+
+/*
+ * Default geometry: L1 16 sets x 4, STLB 128 sets x 12. Pages 0, 16, 32, 48
+ * and 64 share L1 set 0 but sit in STLB sets 0, 16, 32, 48, 64.
+ *
+ *   probe 0          miss                       misses 1
+ *   fill 0
+ *   probe 0          L1 hit                     l1 1
+ *   fill 16..64      L1 set 0 overflows: 0, the LRU, leaves L1 (stays in L2)
+ *   probe 0          L2 hit, back in L1 over 16 l2 1
+ *   probe 0          L1 hit                     l1 2
+ *   probe 16         L2 hit                     l2 2
+ *   probe 7          miss (never filled)        misses 2
+ */
+static void test_hit_counters(void **state) {
+  (void)state;
+  struct vmsim_tlb tlb;
+  init_default(&tlb);
+  assert_int_equal(probe(&tlb, 1, 0), VMSIM_TLB_MISS);
+  fill(&tlb, 1, 0);
+  assert_int_equal(probe(&tlb, 1, 0), VMSIM_TLB_L1_HIT);
+  for (uint64_t vpn = 16; vpn <= 64; vpn += 16)
+    fill(&tlb, 1, vpn);
+  assert_int_equal(probe(&tlb, 1, 0), VMSIM_TLB_L2_HIT);
+  assert_int_equal(probe(&tlb, 1, 0), VMSIM_TLB_L1_HIT);
+  assert_int_equal(probe(&tlb, 1, 16), VMSIM_TLB_L2_HIT);
+  assert_int_equal(probe(&tlb, 1, 7), VMSIM_TLB_MISS);
+  assert_int_equal(tlb.stats.l1_hits, 2);
+  assert_int_equal(tlb.stats.l2_hits, 2);
+  assert_int_equal(tlb.stats.misses, 2);
+  vmsim__tlb_destroy(&tlb);
+}
+
+/* L1 64 entries 4-way, no STLB: pages 0, 16, 32, 48, 64 share set 0. */
+static void lru_setup(struct vmsim_tlb *tlb) {
+  static const vmsim_tlb_config g = {64, 4, 0, 0};
+  assert_ok(vmsim__tlb_init(tlb, &g));
+  for (uint64_t vpn = 0; vpn < 64; vpn += 16)
+    fill(tlb, 1, vpn);
+}
+
+static void test_lru_eviction(void **state) {
+  (void)state;
+  struct vmsim_tlb tlb;
+  /* Filled 0, 16, 32, 48: the fifth evicts the oldest, 0. */
+  lru_setup(&tlb);
+  fill(&tlb, 1, 64);
+  assert_int_equal(probe(&tlb, 1, 0), VMSIM_TLB_MISS);
+  for (uint64_t vpn = 16; vpn <= 64; vpn += 16)
+    assert_int_equal(probe(&tlb, 1, vpn), VMSIM_TLB_L1_HIT);
+  vmsim__tlb_destroy(&tlb);
+
+  /* Touching 0 first makes 16 the least recent: it goes instead. */
+  lru_setup(&tlb);
+  assert_int_equal(probe(&tlb, 1, 0), VMSIM_TLB_L1_HIT);
+  fill(&tlb, 1, 64);
+  assert_int_equal(probe(&tlb, 1, 16), VMSIM_TLB_MISS);
+  assert_int_equal(probe(&tlb, 1, 0), VMSIM_TLB_L1_HIT);
+  assert_int_equal(probe(&tlb, 1, 32), VMSIM_TLB_L1_HIT);
+  assert_int_equal(probe(&tlb, 1, 48), VMSIM_TLB_L1_HIT);
+  assert_int_equal(probe(&tlb, 1, 64), VMSIM_TLB_L1_HIT);
+  /* Other sets were never touched. */
+  assert_int_equal(probe(&tlb, 1, 1), VMSIM_TLB_MISS);
+  vmsim__tlb_destroy(&tlb);
+
+  /* Re-filling a present tag replaces it in place: nothing is evicted. */
+  lru_setup(&tlb);
+  vmsim__tlb_fill(&tlb, vmsim__tlb_tag(1, VA(0)), NULL, 5, false, true);
+  enum vmsim_tlb_hit hit;
+  struct vmsim_tlb_entry *e = vmsim__tlb_lookup(&tlb, vmsim__tlb_tag(1, VA(0)), &hit);
+  assert_non_null(e);
+  assert_int_equal(e->pfn, 5);
+  assert_false(e->writable);
+  assert_true(e->dirty);
+  for (uint64_t vpn = 16; vpn < 64; vpn += 16)
+    assert_int_equal(probe(&tlb, 1, vpn), VMSIM_TLB_L1_HIT);
+  vmsim__tlb_destroy(&tlb);
+}
+
+/*
+ * The LRU clock wraps after 2^32 uses. Start it 2 ticks short:
+ *   fill 0   stamp MAX-1;  fill 16  stamp MAX
+ *   fill 32  renumbers set 0 to 0:1, 16:2, clock 4; stamp 5
+ *   fill 48  stamp 6;  probe 0  stamp 7
+ *   fill 64  evicts the least recent: 16 (2)
+ */
+static void test_lru_clock_wrap(void **state) {
+  (void)state;
+  struct vmsim_tlb tlb;
+  static const vmsim_tlb_config g = {64, 4, 0, 0};
+  assert_ok(vmsim__tlb_init(&tlb, &g));
+  tlb.l1.clock = UINT32_MAX - 2;
+  fill(&tlb, 1, 0);
+  fill(&tlb, 1, 16);
+  fill(&tlb, 1, 32);
+  assert_int_equal(tlb.l1.clock, 5);
+  fill(&tlb, 1, 48);
+  assert_int_equal(probe(&tlb, 1, 0), VMSIM_TLB_L1_HIT);
+  fill(&tlb, 1, 64);
+  assert_int_equal(probe(&tlb, 1, 16), VMSIM_TLB_MISS);
+  assert_int_equal(probe(&tlb, 1, 0), VMSIM_TLB_L1_HIT);
+  assert_int_equal(probe(&tlb, 1, 32), VMSIM_TLB_L1_HIT);
+  vmsim__tlb_destroy(&tlb);
+}
+
+static void test_asid_isolation(void **state) {
+  (void)state;
+  struct vmsim_tlb tlb;
+  init_default(&tlb);
+  fill(&tlb, 1, 0x1234);
+  assert_int_equal(probe(&tlb, 2, 0x1234), VMSIM_TLB_MISS);
+  assert_int_equal(probe(&tlb, 1, 0x1234), VMSIM_TLB_L1_HIT);
+  /* The largest ASID and the largest user vpn make a valid tag. */
+  uint64_t top = (VMSIM_VA_LIMIT >> VMSIM_PAGE_SHIFT) - 1;
+  fill(&tlb, VMSIM_TLB_MAX_ASID, top);
+  assert_int_equal(probe(&tlb, VMSIM_TLB_MAX_ASID, top), VMSIM_TLB_L1_HIT);
+  assert_int_equal(probe(&tlb, VMSIM_TLB_MAX_ASID - 1, top), VMSIM_TLB_MISS);
+
+  vmsim__tlb_flush_asid(&tlb, 2);
+  assert_int_equal(probe(&tlb, 1, 0x1234), VMSIM_TLB_L1_HIT);
+  vmsim__tlb_flush_asid(&tlb, 1);
+  assert_int_equal(probe(&tlb, 1, 0x1234), VMSIM_TLB_MISS);
+  assert_int_equal(probe(&tlb, VMSIM_TLB_MAX_ASID, top), VMSIM_TLB_L1_HIT);
+  assert_int_equal(tlb.stats.flush_asid, 2);
+  vmsim__tlb_destroy(&tlb);
+}
+
+static void test_flush(void **state) {
+  (void)state;
+  struct vmsim_tlb tlb;
+  init_default(&tlb);
+  fill(&tlb, 1, 10);
+  fill(&tlb, 1, 11);
+  fill(&tlb, 2, 10);
+  /* Push 11 out of the L1 (set 11: 27, 43, 59, 75 fill it), so that only
+   * the STLB holds it. */
+  for (uint64_t vpn = 27; vpn <= 75; vpn += 16)
+    fill(&tlb, 1, vpn);
+
+  vmsim__tlb_flush_page(&tlb, 1, VA(10) + 0x123);
+  vmsim__tlb_flush_page(&tlb, 1, VA(11));
+  /* Gone from both levels: a miss, not an STLB hit. */
+  assert_int_equal(probe(&tlb, 1, 10), VMSIM_TLB_MISS);
+  assert_int_equal(probe(&tlb, 1, 11), VMSIM_TLB_MISS);
+  assert_int_equal(probe(&tlb, 2, 10), VMSIM_TLB_L1_HIT);
+  assert_int_equal(probe(&tlb, 1, 27), VMSIM_TLB_L1_HIT);
+  assert_int_equal(tlb.stats.flush_page, 2);
+
+  vmsim__tlb_flush_all(&tlb);
+  assert_int_equal(probe(&tlb, 2, 10), VMSIM_TLB_MISS);
+  assert_int_equal(probe(&tlb, 1, 27), VMSIM_TLB_MISS);
+  assert_int_equal(tlb.stats.flush_all, 1);
+  assert_int_equal(tlb.stats.flush_asid, 0);
+  /* A flushed way is reused first. */
+  fill(&tlb, 1, 10);
+  assert_int_equal(probe(&tlb, 1, 10), VMSIM_TLB_L1_HIT);
+  vmsim__tlb_destroy(&tlb);
+}
+
+#define NR_TEST_CPUS 70
+
+static void cpus_init(struct vmsim_cpu *cpus, uint32_t n) {
+  static const vmsim_tlb_config g = {16, 4, 64, 4};
+  for (uint32_t i = 0; i < n; i++) {
+    cpus[i].id = i;
+    cpus[i].nid = 0;
+    assert_ok(vmsim__tlb_init(&cpus[i].tlb, &g));
+  }
+}
+
+static void cpus_destroy(struct vmsim_cpu *cpus, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++)
+    vmsim__tlb_destroy(&cpus[i].tlb);
+}
+
+static void test_shootdown(void **state) {
+  (void)state;
+  struct vmsim_cpu cpus[4];
+  cpus_init(cpus, 4);
+  for (uint32_t c = 0; c < 4; c++) {
+    fill(&cpus[c].tlb, 7, 100);
+    fill(&cpus[c].tlb, 7, 101);
+  }
+  /* Mask {0, 1} (and bit 5, beyond nr_cpus: ignored), initiator 0. */
+  uint64_t mask[VMSIM_MAX_CPUS / 64] = {0x3 | 0x20};
+  vmsim__tlb_shootdown_page(cpus, 4, mask, 0, 7, VA(100));
+  static const uint64_t flushes[4] = {1, 1, 0, 0}, received[4] = {0, 1, 0, 0};
+  for (uint32_t c = 0; c < 4; c++) {
+    assert_int_equal(cpus[c].tlb.stats.flush_page, flushes[c]);
+    assert_int_equal(cpus[c].tlb.stats.shootdowns, received[c]);
+    /* Page 100 survives only where the mask did not reach; 101 everywhere. */
+    assert_int_equal(probe(&cpus[c].tlb, 7, 100), c < 2 ? VMSIM_TLB_MISS : VMSIM_TLB_L1_HIT);
+    assert_int_equal(probe(&cpus[c].tlb, 7, 101), VMSIM_TLB_L1_HIT);
+  }
+
+  /* kswapd on CPU 3, not in the mask {1, 2}: it flushes nothing itself. */
+  mask[0] = 0x6;
+  vmsim__tlb_shootdown_asid(cpus, 4, mask, 3, 7);
+  static const uint64_t asid_flushes[4] = {0, 1, 1, 0}, received2[4] = {0, 2, 1, 0};
+  for (uint32_t c = 0; c < 4; c++) {
+    assert_int_equal(cpus[c].tlb.stats.flush_asid, asid_flushes[c]);
+    assert_int_equal(cpus[c].tlb.stats.shootdowns, received2[c]);
+    bool reached = c == 1 || c == 2;
+    assert_int_equal(probe(&cpus[c].tlb, 7, 101), reached ? VMSIM_TLB_MISS : VMSIM_TLB_L1_HIT);
+  }
+  cpus_destroy(cpus, 4);
+}
+
+/* CPUs past the first mask word are reached through the right bit. */
+static void test_shootdown_wide_mask(void **state) {
+  (void)state;
+  static struct vmsim_cpu cpus[NR_TEST_CPUS];
+  cpus_init(cpus, NR_TEST_CPUS);
+  for (uint32_t c = 0; c < NR_TEST_CPUS; c++)
+    fill(&cpus[c].tlb, 3, 9);
+  uint64_t mask[VMSIM_MAX_CPUS / 64] = {UINT64_C(1) << 63, (UINT64_C(1) << 1) | (UINT64_C(1) << 5)};
+  /* CPUs 63, 65, 69; bit 5 of word 1 is CPU 69 = the last one. */
+  vmsim__tlb_shootdown_page(cpus, NR_TEST_CPUS, mask, 0, 3, VA(9));
+  for (uint32_t c = 0; c < NR_TEST_CPUS; c++) {
+    bool reached = c == 63 || c == 65 || c == 69;
+    assert_int_equal(cpus[c].tlb.stats.shootdowns, reached);
+    assert_int_equal(probe(&cpus[c].tlb, 3, 9), reached ? VMSIM_TLB_MISS : VMSIM_TLB_L1_HIT);
+  }
+  cpus_destroy(cpus, NR_TEST_CPUS);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_geometry),
+    cmocka_unit_test(test_hit_counters),
+    cmocka_unit_test(test_lru_eviction),
+    cmocka_unit_test(test_lru_clock_wrap),
+    cmocka_unit_test(test_asid_isolation),
+    cmocka_unit_test(test_flush),
+    cmocka_unit_test(test_shootdown),
+    cmocka_unit_test(test_shootdown_wide_mask),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
