@@ -90,6 +90,15 @@ VMSIM_EXPORT int vmsim_access(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint64
                               bool write);
 
 /*
+ * vmsim_access() for a workload that knows its future: `next_use` is the
+ * sequence number (counting every vmsim_access* call from 0) of the next
+ * access to the same page, or UINT64_MAX if there is none. Only a policy
+ * that models Belady's OPT uses it.
+ */
+VMSIM_EXPORT int vmsim_access_future(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint64_t vaddr,
+                                     bool write, uint64_t next_use);
+
+/*
  * A read() of file page `index` through the page cache, not through a
  * mapping: finds or reads the page and marks it accessed, as
  * filemap_read() -> folio_mark_accessed() does.

@@ -102,6 +102,17 @@ VMSIM_EXPORT uint64_t vmsim_vmstat(const vmsim_sim *sim, int item);
 /* All counters into out[VMSIM_NR_VMSTAT]. */
 VMSIM_EXPORT void vmsim_vmstat_snapshot(const vmsim_sim *sim, uint64_t *out);
 
+/*
+ * Check every invariant of the machine (free lists, LRU lists, page tables
+ * and reverse map, swap and page caches, TLBs, counters, and that no data
+ * was lost). Returns 0, or VMSIM_ECORRUPT with the first violation written
+ * to msg; VMSIM_ENOMEM if the check could not get host memory. O(memory).
+ */
+VMSIM_EXPORT int vmsim_check(vmsim_sim *sim, char *msg, size_t len);
+/* Content mismatches seen on swap-in and file reads, and other
+ * inconsistencies the simulator caught as they happened. Must be 0. */
+VMSIM_EXPORT uint64_t vmsim_integrity_errors(const vmsim_sim *sim);
+
 VMSIM_END_DECLS
 
 #endif /* VMSIM_SIM_H */

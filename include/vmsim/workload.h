@@ -47,6 +47,8 @@ enum vmsim_trace_format {
    * decimal size). A record yields one access per 4 KiB page it overlaps;
    * I and L read, S writes, M reads then writes each page. Lines starting
    * with "==" (valgrind's own messages) and blank lines are skipped.
+   * Addresses pass through unchecked, also above 2^47 (lackey records
+   * the vsyscall page): the simulation decides what they hit.
    */
   VMSIM_TRACE_LACKEY,
   /*

@@ -117,6 +117,8 @@ struct vmsim_sim {
   vmsim_time_t *cpu_clock;    /* each CPU's simulated time */
   struct vmsim_mm **mms;      /* by pid; [0] unused */
   uint64_t token_ledger;      /* writes ever made, plus contents copied */
+  uint64_t access_seq;        /* accesses attempted so far */
+  bool access_notify;         /* the policy wants every access */
 
   uint64_t nr_pages;
   uint32_t nr_nodes;

@@ -174,6 +174,7 @@ int vmsim__lruvecs_init(vmsim_sim *sim, const vmsim_policy_ops *ops) {
       return err;
     lv->initialised = true;
   }
+  sim->access_notify = vmsim__ops_has(ops, access);
   return 0;
 }
 

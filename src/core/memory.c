@@ -7,12 +7,13 @@
  */
 #include "mm_types.h"
 
+#include "lru.h"
 #include "mmu.h"
 
 /* ---- swap hooks before the reclaim engine installs its own ----------- */
 static int noswap_swapin(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm, struct vmsim_vma *vma,
-                         uint64_t vaddr, vmsim_pte_t entry, vmsim_time_t *cost) {
-  (void)cpu, (void)mm, (void)vma, (void)vaddr, (void)entry, (void)cost;
+                         uint64_t vaddr, vmsim_pte_t entry, bool write, vmsim_time_t *cost) {
+  (void)cpu, (void)mm, (void)vma, (void)vaddr, (void)entry, (void)write, (void)cost;
   sim->integrity_errors++; /* no swap device: no PTE may hold a swap entry */
   return VMSIM_ECORRUPT;
 }
@@ -307,7 +308,7 @@ NOINLINE int vmsim__handle_mm_fault(vmsim_sim *sim, uint32_t cpu, struct vmsim_m
   if (vmsim_pte_present(pte))
     return do_wp_page(sim, cpu, mm, vma, vaddr, ptep);
   if (vmsim_pte_is_swap(pte))
-    return sim->swap->swapin(sim, cpu, mm, vma, vaddr, pte, cost);
+    return sim->swap->swapin(sim, cpu, mm, vma, vaddr, pte, write, cost);
   if (vma_is_anonymous(vma))
     return do_anonymous_page(sim, cpu, mm, vma, vaddr);
   return do_file_fault(sim, cpu, mm, vma, vaddr, write, cost);
@@ -319,7 +320,17 @@ static int mm_lookup_error(const struct vmsim_mm *mm) {
   return (mm && mm->state == VMSIM_PROC_KILLED) ? VMSIM_EKILLED : VMSIM_ESRCH;
 }
 
-int vmsim_access(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint64_t vaddr, bool write) {
+/* The per-access notification, for reference policies that ask for it. */
+static NOINLINE void notify_access(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint64_t vaddr,
+                                   bool write, vmsim_pfn_t pfn, uint64_t next_use) {
+  struct vmsim_page *page = &sim->mem_map[pfn];
+  vmsim_lruvec *lv = sim->nodes[vmsim_page_nid(page)].lruvec;
+  vmsim_access_info info = {cpu, pid, vaddr, write, sim->access_seq, next_use};
+  lv->ops->access(lv, lv->state, page, &info);
+}
+
+static ALWAYS_INLINE int do_access(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint64_t vaddr,
+                                   bool write, uint64_t next_use) {
   if (unlikely(!sim || cpu >= sim->nr_cpus))
     return VMSIM_EINVAL;
   struct vmsim_mm *mm = vmsim__mm_get(sim, pid);
@@ -352,13 +363,25 @@ int vmsim_access(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint64_t vaddr, boo
     page->token = token_bump(page->token);
     sim->token_ledger++;
   }
+  if (unlikely(sim->access_notify))
+    notify_access(sim, cpu, pid, vaddr, write, pfn, next_use);
   mm->accesses++;
 out:
+  sim->access_seq++;
   mm->time += cost;
   sim->cpu_clock[cpu] += cost;
   if (unlikely(sim->kswapd_pending))
     vmsim__kswapd_catch_up(sim, sim->cpu_clock[cpu]);
   return err;
+}
+
+int vmsim_access(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint64_t vaddr, bool write) {
+  return do_access(sim, cpu, pid, vaddr, write, UINT64_MAX);
+}
+
+int vmsim_access_future(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint64_t vaddr, bool write,
+                        uint64_t next_use) {
+  return do_access(sim, cpu, pid, vaddr, write, next_use);
 }
 
 int vmsim_file_read(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint32_t file_id,

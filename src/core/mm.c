@@ -32,7 +32,6 @@ int vmsim_process_create(vmsim_sim *sim, uint32_t *pid) {
   }
   mm->pid = sim->nr_mms;
   mm->state = VMSIM_PROC_RUNNING;
-  sim->vmstat[VMSIM_VM_nr_page_table_pages] += mm->pgt.nr_tables;
   sim->mms[sim->nr_mms++] = mm;
   *pid = mm->pid;
   return 0;
@@ -171,9 +170,7 @@ static int zap_one(void *arg, uint64_t vaddr, vmsim_pte_t *ptep) {
 /* zap_page_range: drop every PTE in [start, end), freeing what they held. */
 static void zap_range(vmsim_sim *sim, struct vmsim_mm *mm, uint64_t start, uint64_t end) {
   struct zap_arg z = {sim, mm};
-  uint64_t before = mm->pgt.nr_tables;
   vmsim__pgtable_walk(&mm->pgt, start, end, zap_one, &z);
-  sim->vmstat[VMSIM_VM_nr_page_table_pages] -= before - mm->pgt.nr_tables;
 }
 
 int vmsim_munmap(vmsim_sim *sim, uint32_t pid, uint64_t addr, uint64_t len) {
@@ -232,7 +229,6 @@ void vmsim__mm_teardown(vmsim_sim *sim, struct vmsim_mm *mm, enum vmsim_process_
     return;
   zap_range(sim, mm, 0, VMSIM_TASK_SIZE);
   vmsim__tlb_shootdown_asid(sim->cpus, sim->nr_cpus, mm->cpumask, UINT32_MAX, mm->pid);
-  sim->vmstat[VMSIM_VM_nr_page_table_pages] -= mm->pgt.nr_tables;
   vmsim__pgtable_destroy(&mm->pgt);
   vmsim__free(mm->vmas);
   mm->vmas = NULL;
@@ -334,15 +330,12 @@ int vmsim_process_fork(vmsim_sim *sim, uint32_t pid, uint32_t *child_pid) {
     }
     child->cap_vmas = parent->nr_vmas;
   }
-  uint64_t before = child->pgt.nr_tables;
   for (uint32_t i = 0; i < parent->nr_vmas; i++) {
     struct fork_arg f = {sim, parent, child, &parent->vmas[i], 0};
     /* mlock is not inherited across fork (VM_LOCKED is cleared). */
     child->vmas[child->nr_vmas] = parent->vmas[i];
     child->vmas[child->nr_vmas++].flags &= ~(unsigned)VMSIM_MAP_LOCKED;
     vmsim__pgtable_walk(&parent->pgt, parent->vmas[i].start, parent->vmas[i].end, fork_one, &f);
-    sim->vmstat[VMSIM_VM_nr_page_table_pages] += child->pgt.nr_tables - before;
-    before = child->pgt.nr_tables;
     if ((err = f.err))
       goto fail;
   }

@@ -109,7 +109,7 @@ static inline uint64_t token_bump(uint64_t token) {
 struct vmsim_swap_hooks {
   /* Fault on a swap PTE: bring the page in and map it (do_swap_page). */
   int (*swapin)(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm, struct vmsim_vma *vma,
-                uint64_t vaddr, vmsim_pte_t entry, vmsim_time_t *cost);
+                uint64_t vaddr, vmsim_pte_t entry, bool write, vmsim_time_t *cost);
   /* A swap PTE is copied by fork (swap_duplicate) or dropped (swap_free). */
   int (*swap_dup)(vmsim_sim *sim, vmsim_pte_t entry);
   void (*swap_free)(vmsim_sim *sim, vmsim_pte_t entry);

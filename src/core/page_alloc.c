@@ -115,6 +115,8 @@ static bool watermark_ok(const vmsim_sim *sim, const struct vmsim_zone *z, unsig
   int64_t free_pages = (int64_t)z->nr_free - (((int64_t)1 << order) - 1);
   int64_t min = (int64_t)mark;
 
+  if (order >= VMSIM_MAX_ORDER)
+    return false;
   if (alloc_high)
     min -= min / 2;
   if (free_pages <= min + (int64_t)z->lowmem_reserve[highest_zone])

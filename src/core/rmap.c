@@ -108,6 +108,9 @@ static int unmap_one(vmsim_sim *sim, struct vmsim_page *page, struct vmsim_mm *m
   bool anon = vmsim_page_test(page, VMSIM_PG_anon);
   vmsim_pte_t old = *ptep;
 
+  /* The swap PTE will reference the slot (swap_duplicate). */
+  if (anon && sim->swap->swap_dup(sim, page->swap))
+    return 1; /* the slot cannot take another reference: stop unmapping */
   /* ptep_clear_flush(), then the swap entry or the file marker goes in. */
   *ptep = anon ? page->swap : VMSIM_PTE_FILE; /* non-zero to non-zero */
   vmsim__tlb_shootdown_page(sim->cpus, sim->nr_cpus, mm->cpumask, initiator, mm->pid, vaddr);

@@ -11,7 +11,7 @@
 
 static bool swap_hook_try_to_free_swap(vmsim_sim *sim, struct vmsim_page *page);
 static int swap_hook_swapin(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
-                            struct vmsim_vma *vma, uint64_t vaddr, vmsim_pte_t entry,
+                            struct vmsim_vma *vma, uint64_t vaddr, vmsim_pte_t entry, bool write,
                             vmsim_time_t *cost);
 static int swap_hook_dup(vmsim_sim *sim, vmsim_pte_t entry);
 static void swap_hook_free(vmsim_sim *sim, vmsim_pte_t entry);
@@ -67,6 +67,13 @@ uint64_t vmsim__swap_free_slots(const vmsim_sim *sim) {
   for (uint32_t i = 0; si && i < si->nr; i++)
     free += si->dev[i].pages - si->dev[i].inuse;
   return free;
+}
+
+static uint64_t swap_total_slots(const vmsim_sim *sim) {
+  uint64_t total = 0;
+  for (uint32_t i = 0; i < sim->swapinfo->nr; i++)
+    total += sim->swapinfo->dev[i].pages;
+  return total;
 }
 
 struct vmsim_swap_device *vmsim__swap_dev(const vmsim_sim *sim, vmsim_pte_t entry) {
@@ -206,7 +213,7 @@ static void swap_hook_free(vmsim_sim *sim, vmsim_pte_t entry) {
  * PTE was the slot's last user; otherwise a write goes through do_wp_page.
  */
 static int swap_hook_swapin(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
-                            struct vmsim_vma *vma, uint64_t vaddr, vmsim_pte_t entry,
+                            struct vmsim_vma *vma, uint64_t vaddr, vmsim_pte_t entry, bool write,
                             vmsim_time_t *cost) {
   struct vmsim_swap_device *d = vmsim__swap_dev(sim, entry);
   uint64_t slot = vmsim_swp_offset(entry);
@@ -255,5 +262,9 @@ static int swap_hook_swapin(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
   if (err)
     return err;
   d->swap_map[slot]--; /* the PTE maps the page now, not the slot */
+  /* should_try_to_free_swap(): a write will make the swap copy stale, and
+   * a swap device more than half full needs its slots back. */
+  if (exclusive && (write || 2 * vmsim__swap_free_slots(sim) < swap_total_slots(sim)))
+    swap_hook_try_to_free_swap(sim, page);
   return 0;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "internal.h"
+#include "mm_types.h"
 
 static const char *const vmstat_names[VMSIM_NR_VMSTAT] = {
 #define VMSIM_VMSTAT_NAME_(name) #name,
@@ -20,12 +20,24 @@ int vmsim_vmstat_lookup(const char *name) {
   return VMSIM_ENOENT;
 }
 
+/* State counted from the objects themselves when it is read. */
+static uint64_t nr_page_table_pages(const vmsim_sim *sim) {
+  uint64_t n = 0;
+  for (uint32_t pid = 1; pid < sim->nr_mms; pid++)
+    if (sim->mms[pid]->state == VMSIM_PROC_RUNNING)
+      n += sim->mms[pid]->pgt.nr_tables;
+  return n;
+}
+
 uint64_t vmsim_vmstat(const vmsim_sim *sim, int item) {
   if (item < 0 || item >= VMSIM_NR_VMSTAT)
     return 0;
+  if (item == VMSIM_VM_nr_page_table_pages)
+    return nr_page_table_pages(sim);
   return sim->vmstat[item];
 }
 
 void vmsim_vmstat_snapshot(const vmsim_sim *sim, uint64_t *out) {
   memcpy(out, sim->vmstat, sizeof(sim->vmstat));
+  out[VMSIM_VM_nr_page_table_pages] = nr_page_table_pages(sim);
 }
