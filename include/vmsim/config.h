@@ -63,6 +63,9 @@ typedef struct vmsim_cost_config {
   vmsim_time_t reclaim_scan;    /* reclaim cost per page scanned */
 } vmsim_cost_config;
 
+/* At most this many policy tunables in a configuration. */
+#define VMSIM_MAX_POLICY_PARAMS 16
+
 /* At most this many swap devices (swap types in a swap PTE). */
 #define VMSIM_MAX_SWAP_DEVICES 32
 
@@ -94,8 +97,14 @@ typedef struct vmsim_config {
   uint32_t nr_swap;
   vmsim_swap_config swap[VMSIM_MAX_SWAP_DEVICES];
 
-  /* The replacement policy, by registered name (see <vmsim/policy.h>). */
+  /* The replacement policy, by registered name (see <vmsim/policy.h>),
+   * and its tunables as key = value strings (the policy parses them). */
   char policy[32];
+  uint32_t nr_policy_params;
+  struct {
+    char key[32];
+    char value[32];
+  } policy_params[VMSIM_MAX_POLICY_PARAMS];
   enum vmsim_reclaim_mode reclaim_mode;
   uint32_t swappiness; /* 0..200, default 60 */
   uint64_t seed;

@@ -155,6 +155,14 @@ typedef struct vmsim_policy_ops {
   /* EVERY simulated access to a page on this node (see the note above). */
   void (*access)(vmsim_lruvec *lruvec, void *state, struct vmsim_page *page,
                  const vmsim_access_info *info);
+  /* A tunable from the configuration (policy_params), called after init
+   * for each one: parse and range-check `value`; return VMSIM_ECONFIG with a
+   * message naming the key and the allowed range for a bad value, or
+   * VMSIM_ENOENT for a key the policy does not have. vmsim_config_validate()
+   * calls it with lruvec NULL and a zeroed state to check a configuration:
+   * then it must only parse and check. */
+  int (*configure)(vmsim_lruvec *lruvec, void *state, const char *key, const char *value,
+                   char *msg, size_t len);
 } vmsim_policy_ops;
 
 /* The symbol a policy shared object exports. */

@@ -145,6 +145,38 @@ int vmsim__node_zone_pages(const vmsim_config *cfg, uint32_t nid, uint64_t out[V
   return 0;
 }
 
+/* Each tunable must be one the policy knows, with a value it accepts. */
+static int check_policy_params(const vmsim_config *cfg, char *msg, size_t len) {
+  const vmsim_policy_ops *ops = vmsim_policy_find(cfg->policy);
+  if (cfg->nr_policy_params > VMSIM_MAX_POLICY_PARAMS)
+    return vmsim__errf(msg, len, VMSIM_ECONFIG, "policy_params: %u is more than %d",
+                       cfg->nr_policy_params, VMSIM_MAX_POLICY_PARAMS);
+  if (cfg->nr_policy_params == 0)
+    return 0;
+  bool can = ops->struct_size >= offsetof(vmsim_policy_ops, configure) + sizeof(ops->configure) &&
+             ops->configure;
+  void *state = vmsim__calloc(1, ops->node_state_size ? ops->node_state_size : 1);
+  if (!state)
+    return VMSIM_ENOMEM;
+  int err = 0;
+  for (uint32_t i = 0; i < cfg->nr_policy_params && !err; i++) {
+    const char *key = cfg->policy_params[i].key, *value = cfg->policy_params[i].value;
+    if (!memchr(key, 0, sizeof(cfg->policy_params[i].key)) ||
+        !memchr(value, 0, sizeof(cfg->policy_params[i].value))) {
+      err = vmsim__errf(msg, len, VMSIM_ECONFIG, "policy_params[%u]: not terminated", i);
+      break;
+    }
+    err = can ? ops->configure(NULL, state, key, value, msg, len) : VMSIM_ENOENT;
+    if (err == VMSIM_ENOENT)
+      err = vmsim__errf(msg, len, VMSIM_ECONFIG, "policy '%s' has no tunable '%s'", ops->name,
+                        key);
+    else if (err)
+      err = VMSIM_ECONFIG;
+  }
+  vmsim__free(state);
+  return err;
+}
+
 int vmsim_config_validate(const vmsim_config *cfg, char *msg, size_t len) {
   int err;
   uint64_t total = 0, cpus = 0;
@@ -229,6 +261,8 @@ int vmsim_config_validate(const vmsim_config *cfg, char *msg, size_t len) {
   if (memchr(cfg->policy, 0, sizeof(cfg->policy)) == NULL || !vmsim_policy_find(cfg->policy))
     return vmsim__errf(msg, len, VMSIM_ECONFIG, "policy: '%.*s' is not a registered policy",
                        (int)sizeof(cfg->policy), cfg->policy);
+  if ((err = check_policy_params(cfg, msg, len)))
+    return err;
   if ((err = check_tlb_level("l1", cfg->tlb.l1_entries, cfg->tlb.l1_ways, false, msg, len)))
     return err;
   if ((err = check_tlb_level("l2", cfg->tlb.l2_entries, cfg->tlb.l2_ways, true, msg, len)))

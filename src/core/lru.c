@@ -173,6 +173,14 @@ int vmsim__lruvecs_init(vmsim_sim *sim, const vmsim_policy_ops *ops) {
     if (err)
       return err;
     lv->initialised = true;
+    for (uint32_t i = 0; i < sim->cfg.nr_policy_params; i++) {
+      const char *key = sim->cfg.policy_params[i].key;
+      err = vmsim__ops_has(ops, configure)
+                ? ops->configure(lv, lv->state, key, sim->cfg.policy_params[i].value, NULL, 0)
+                : VMSIM_ENOENT;
+      if (err)
+        return err == VMSIM_ENOENT ? VMSIM_ECONFIG : err;
+    }
   }
   sim->access_notify = vmsim__ops_has(ops, access);
   return 0;
