@@ -60,17 +60,6 @@ static struct zone_at zone_of_pfn(const vmsim_sim *sim, vmsim_pfn_t pfn) {
   return (struct zone_at){0, 0};
 }
 
-/* gfp_zone(), written out from the flag descriptions in sim.h. */
-static enum vmsim_zone_type highest_zone_of(uint32_t gfp) {
-  if (gfp & VMSIM_GFP_DMA)
-    return VMSIM_ZONE_DMA;
-  if (gfp & VMSIM_GFP_DMA32)
-    return VMSIM_ZONE_DMA32;
-  if (gfp & VMSIM_GFP_MOVABLE)
-    return VMSIM_ZONE_MOVABLE;
-  return VMSIM_ZONE_NORMAL;
-}
-
 /* ---- the shadow of allocated blocks ------------------------------------ */
 
 struct block {
@@ -78,28 +67,17 @@ struct block {
   unsigned order;
 };
 
+/* A machine, the blocks the test holds on it, and free-list snapshots
+ * (per frame: order + 1 where a free block starts, else 0). */
 struct shadow {
   vmsim_sim *sim;
   uint64_t nr_pages;
   uint8_t *allocated;  /* per frame: held by the test */
   struct block *blocks;
   size_t nr_blocks;
+  uint8_t *initial;    /* the free blocks of the new machine */
+  uint8_t *now;        /* the free blocks at the last check */
 };
-
-static void shadow_init(struct shadow *s, vmsim_sim *sim) {
-  s->sim = sim;
-  s->nr_pages = vmsim_nr_pages(sim);
-  s->allocated = calloc(s->nr_pages, 1);
-  s->blocks = calloc(s->nr_pages, sizeof(*s->blocks)); /* at most one per frame */
-  s->nr_blocks = 0;
-  assert_non_null(s->allocated);
-  assert_non_null(s->blocks);
-}
-
-static void shadow_fini(struct shadow *s) {
-  free(s->allocated);
-  free(s->blocks);
-}
 
 /* Record a block the allocator returned; no frame may be handed out twice. */
 static void shadow_add(struct shadow *s, vmsim_pfn_t pfn, unsigned order) {
@@ -120,10 +98,6 @@ static void shadow_free(struct shadow *s, size_t i) {
   s->blocks[i] = s->blocks[--s->nr_blocks];
 }
 
-static void shadow_free_all(struct shadow *s) {
-  while (s->nr_blocks)
-    shadow_free(s, s->nr_blocks - 1);
-}
 
 /* ---- the brute-force checker ------------------------------------------- */
 
@@ -241,12 +215,46 @@ static void canonical_free_blocks(const vmsim_sim *sim, uint8_t *head_order) {
     }
 }
 
+static void check(struct shadow *s) { check_buddy(s, s->now); }
+
+/* Create the machine; its free lists must pass the checker and be the
+ * canonical layout. */
+static void shadow_open(struct shadow *s, const vmsim_config *cfg) {
+  s->sim = create(cfg);
+  s->nr_pages = vmsim_nr_pages(s->sim);
+  s->allocated = calloc(s->nr_pages, 1);
+  s->blocks = calloc(s->nr_pages, sizeof(*s->blocks)); /* at most one per frame */
+  s->nr_blocks = 0;
+  s->initial = malloc(s->nr_pages);
+  s->now = malloc(s->nr_pages);
+  assert_true(s->allocated && s->blocks && s->initial && s->now);
+  check_buddy(s, s->initial);
+  canonical_free_blocks(s->sim, s->now);
+  assert_memory_equal(s->initial, s->now, s->nr_pages);
+}
+
+/* Free every block the test holds: the free lists must come back to those
+ * of the new machine, as sets of blocks (list order may differ). Then
+ * destroy the machine. */
+static void shadow_close(struct shadow *s) {
+  while (s->nr_blocks)
+    shadow_free(s, s->nr_blocks - 1);
+  check(s);
+  assert_memory_equal(s->now, s->initial, s->nr_pages);
+  assert_int_equal(vmsim_vmstat(s->sim, VMSIM_VM_nr_free_pages), s->nr_pages);
+  free(s->allocated);
+  free(s->blocks);
+  free(s->initial);
+  free(s->now);
+  vmsim_sim_destroy(s->sim);
+}
+
 /* ---- the random test ---------------------------------------------------- */
 
 /* Would some zone the request may use pass the MIN test (the most lenient
  * the allocator tries) and hold a block big enough? Rule 17, modern. */
-static bool some_zone_could_serve(vmsim_sim *sim, int nid, uint32_t gfp, unsigned order) {
-  enum vmsim_zone_type hz = highest_zone_of(gfp);
+static bool some_zone_could_serve(vmsim_sim *sim, int nid, uint32_t gfp,
+                                  enum vmsim_zone_type hz, unsigned order) {
   for (uint32_t n = 0; n < sim->nr_nodes; n++) {
     if ((gfp & VMSIM_GFP_THISNODE) && n != (uint32_t)(nid < 0 ? 0 : nid))
       continue;
@@ -266,16 +274,21 @@ static bool some_zone_could_serve(vmsim_sim *sim, int nid, uint32_t gfp, unsigne
   return false;
 }
 
-static const uint32_t random_gfps[] = {
-  0,
-  VMSIM_GFP_DMA,
-  VMSIM_GFP_DMA32,
-  VMSIM_GFP_MOVABLE,
-  VMSIM_GFP_ATOMIC,
-  VMSIM_GFP_HIGHUSER_MOVABLE,
-  VMSIM_GFP_THISNODE,
-  VMSIM_GFP_DMA32 | VMSIM_GFP_THISNODE,
-  VMSIM_GFP_MOVABLE | VMSIM_GFP_THISNODE,
+/* The requests of the random test, each with the highest zone its zone
+ * modifier allows (gfp_zone, from the flag descriptions in sim.h). */
+static const struct {
+  uint32_t gfp;
+  enum vmsim_zone_type highest;
+} random_gfps[] = {
+  {0, VMSIM_ZONE_NORMAL},
+  {VMSIM_GFP_DMA, VMSIM_ZONE_DMA},
+  {VMSIM_GFP_DMA32, VMSIM_ZONE_DMA32},
+  {VMSIM_GFP_MOVABLE, VMSIM_ZONE_MOVABLE},
+  {VMSIM_GFP_ATOMIC, VMSIM_ZONE_NORMAL},
+  {VMSIM_GFP_HIGHUSER_MOVABLE, VMSIM_ZONE_MOVABLE},
+  {VMSIM_GFP_THISNODE, VMSIM_ZONE_NORMAL},
+  {VMSIM_GFP_DMA32 | VMSIM_GFP_THISNODE, VMSIM_ZONE_DMA32},
+  {VMSIM_GFP_MOVABLE | VMSIM_GFP_THISNODE, VMSIM_ZONE_MOVABLE},
 };
 
 /*
@@ -289,16 +302,10 @@ static const uint32_t random_gfps[] = {
  */
 static void random_run(uint64_t seed, int steps) {
   vmsim_config cfg;
-  config_two_nodes(&cfg);
-  vmsim_sim *sim = create(&cfg);
   struct shadow s;
-  shadow_init(&s, sim);
-  uint8_t *initial = malloc(s.nr_pages), *now = malloc(s.nr_pages), *canon = malloc(s.nr_pages);
-  assert_true(initial && now && canon);
-
-  check_buddy(&s, initial);
-  canonical_free_blocks(sim, canon);
-  assert_memory_equal(initial, canon, s.nr_pages);
+  config_two_nodes(&cfg);
+  shadow_open(&s, &cfg);
+  vmsim_sim *sim = s.sim;
 
   unsigned nr_ok = 0, nr_oom = 0;
   for (int step = 0; step < steps; step++) {
@@ -308,42 +315,34 @@ static void random_run(uint64_t seed, int steps) {
     } else {
       unsigned order = (unsigned)(r % 10 < 3 ? test_rand(&seed) % VMSIM_MAX_ORDER
                                              : test_rand(&seed) % 4);
-      uint32_t gfp = random_gfps[test_rand(&seed) % ARRAY_SIZE(random_gfps)];
+      size_t g = (size_t)(test_rand(&seed) % ARRAY_SIZE(random_gfps));
+      uint32_t gfp = random_gfps[g].gfp;
+      enum vmsim_zone_type hz = random_gfps[g].highest;
       int nid = (int)(test_rand(&seed) % 3) - 1; /* -1, 0, 1 */
       vmsim_pfn_t pfn = VMSIM_PFN_NONE;
       int rc = vmsim_alloc_pages(sim, nid, gfp, order, &pfn);
       if (rc == VMSIM_EOOM) {
         nr_oom++;
-        if (some_zone_could_serve(sim, nid, gfp, order))
+        if (some_zone_could_serve(sim, nid, gfp, hz, order))
           fail_msg("step %d: EOOM for order %u gfp %#x although a zone could serve it", step,
                    order, gfp);
       } else {
         assert_ok(rc);
         nr_ok++;
         struct zone_at at = zone_of_pfn(sim, pfn);
-        assert_true(at.zt <= highest_zone_of(gfp));
+        assert_true(at.zt <= hz);
         assert_true(zone_of_pfn(sim, pfn + (1u << order) - 1).zt == at.zt);
         if (gfp & VMSIM_GFP_THISNODE)
           assert_int_equal(at.nid, nid < 0 ? 0 : nid);
         shadow_add(&s, pfn, order);
       }
     }
-    check_buddy(&s, now);
+    check(&s);
   }
   /* The run must have exercised both outcomes. */
   assert_true(nr_ok > (unsigned)steps / 4);
   assert_true(nr_oom > 0);
-
-  shadow_free_all(&s);
-  check_buddy(&s, now);
-  assert_memory_equal(now, initial, s.nr_pages);
-  assert_int_equal(vmsim_vmstat(sim, VMSIM_VM_nr_free_pages), s.nr_pages);
-
-  free(initial);
-  free(now);
-  free(canon);
-  shadow_fini(&s);
-  vmsim_sim_destroy(sim);
+  shadow_close(&s);
 }
 
 static void test_random_alloc_free(void **state) {
@@ -475,9 +474,9 @@ static void test_gfp_zone_limits(void **state) {
     .pages = 8000, .zone_pages = {1000, 3000, 3000, VMSIM_ZONE_REST}, .nr_cpus = 1};
   cfg.min_free_kbytes = 0;
   memset(cfg.lowmem_reserve_ratio, 0, sizeof(cfg.lowmem_reserve_ratio));
-  vmsim_sim *sim = create(&cfg);
   struct shadow s;
-  shadow_init(&s, sim);
+  shadow_open(&s, &cfg);
+  vmsim_sim *sim = s.sim;
 
   static const struct {
     uint32_t gfp;
@@ -501,14 +500,9 @@ static void test_gfp_zone_limits(void **state) {
     assert_int_equal(rc, VMSIM_EOOM);
     assert_int_equal(n, steps[i].count);
   }
-  uint8_t *ho = malloc(s.nr_pages);
-  assert_non_null(ho);
-  check_buddy(&s, ho);
-  free(ho);
+  check(&s);
   assert_int_equal(vmsim_vmstat(sim, VMSIM_VM_nr_free_pages), 32);
-  shadow_free_all(&s);
-  shadow_fini(&s);
-  vmsim_sim_destroy(sim);
+  shadow_close(&s);
 }
 
 /*
@@ -524,11 +518,9 @@ static void test_exhaustion(void **state) {
   vmsim_config cfg;
   config_normal_nodes(&cfg, 1, 2048);
   cfg.min_free_kbytes = 0;
-  vmsim_sim *sim = create(&cfg);
   struct shadow s;
-  shadow_init(&s, sim);
-  uint8_t *ho = malloc(s.nr_pages);
-  assert_non_null(ho);
+  shadow_open(&s, &cfg);
+  vmsim_sim *sim = s.sim;
   vmsim_pfn_t pfn;
 
   for (int i = 0; i < 2; i++) {
@@ -537,8 +529,9 @@ static void test_exhaustion(void **state) {
   }
   assert_int_equal(vmsim_alloc_pages(sim, 0, VMSIM_GFP_KERNEL, 10, &pfn), VMSIM_EOOM);
   assert_int_equal(vmsim_alloc_pages(sim, 0, VMSIM_GFP_KERNEL, 0, &pfn), VMSIM_EOOM);
-  check_buddy(&s, ho);
-  shadow_free_all(&s);
+  check(&s);
+  while (s.nr_blocks)
+    shadow_free(&s, 0);
 
   for (int i = 0; i < 2048; i++) {
     assert_ok(vmsim_alloc_pages(sim, -1, VMSIM_GFP_KERNEL, 0, &pfn));
@@ -546,23 +539,19 @@ static void test_exhaustion(void **state) {
   }
   assert_int_equal(vmsim_alloc_pages(sim, 0, VMSIM_GFP_KERNEL | VMSIM_GFP_HIGH, 0, &pfn),
                    VMSIM_EOOM);
-  check_buddy(&s, ho);
+  check(&s);
 
   /* Free the even frames: 1024 isolated order-0 blocks. */
   for (size_t i = s.nr_blocks; i-- > 0;)
     if (s.blocks[i].pfn % 2 == 0)
       shadow_free(&s, i);
-  check_buddy(&s, ho);
+  check(&s);
   assert_int_equal(vmsim_vmstat(sim, VMSIM_VM_nr_free_pages), 1024);
   assert_int_equal(vmsim_alloc_pages(sim, 0, VMSIM_GFP_KERNEL, 1, &pfn), VMSIM_EOOM);
   assert_ok(vmsim_alloc_pages(sim, 0, VMSIM_GFP_KERNEL, 0, &pfn));
   shadow_add(&s, pfn, 0);
-  check_buddy(&s, ho);
-
-  free(ho);
-  shadow_free_all(&s);
-  shadow_fini(&s);
-  vmsim_sim_destroy(sim);
+  check(&s);
+  shadow_close(&s);
 }
 
 /* ---- argument checks ---------------------------------------------------- */
@@ -576,18 +565,19 @@ static void test_bad_free_refused(void **state) {
   (void)state;
   vmsim_config cfg;
   config_two_nodes(&cfg);
-  vmsim_sim *sim = create(&cfg);
   struct shadow s;
-  shadow_init(&s, sim);
-  uint8_t *before = malloc(s.nr_pages), *after = malloc(s.nr_pages);
-  assert_true(before && after);
+  shadow_open(&s, &cfg);
+  vmsim_sim *sim = s.sim;
+  uint8_t *before = malloc(s.nr_pages);
+  assert_non_null(before);
   vmsim_pfn_t pfn, single;
 
   assert_ok(vmsim_alloc_pages(sim, 0, 0, 3, &pfn));
   shadow_add(&s, pfn, 3);
   assert_ok(vmsim_alloc_pages(sim, 0, 0, 0, &single));
   shadow_add(&s, single, 0);
-  check_buddy(&s, before);
+  check(&s);
+  memcpy(before, s.now, s.nr_pages);
 
   assert_int_equal(vmsim_free_pages(sim, pfn, 2), VMSIM_EINVAL);     /* order too small */
   assert_int_equal(vmsim_free_pages(sim, pfn, 4), VMSIM_EINVAL);     /* order too large */
@@ -597,15 +587,16 @@ static void test_bad_free_refused(void **state) {
   assert_int_equal(vmsim_free_pages(sim, (vmsim_pfn_t)s.nr_pages, 0), VMSIM_EINVAL);
   assert_int_equal(vmsim_free_pages(sim, VMSIM_PFN_NONE, 0), VMSIM_EINVAL);
   assert_int_equal(vmsim_free_pages(NULL, pfn, 3), VMSIM_EINVAL);
-  check_buddy(&s, after);
-  assert_memory_equal(before, after, s.nr_pages);
+  check(&s);
+  assert_memory_equal(before, s.now, s.nr_pages);
 
   /* Double free: the second one is refused and changes nothing. */
   shadow_free(&s, 1); /* `single` */
-  check_buddy(&s, before);
+  check(&s);
+  memcpy(before, s.now, s.nr_pages);
   assert_int_equal(vmsim_free_pages(sim, single, 0), VMSIM_EINVAL);
-  check_buddy(&s, after);
-  assert_memory_equal(before, after, s.nr_pages);
+  check(&s);
+  assert_memory_equal(before, s.now, s.nr_pages);
 
   /* A frame that was never allocated (a free block head or inside one). */
   vmsim_pfn_t free_head = VMSIM_PFN_NONE;
@@ -616,14 +607,11 @@ static void test_bad_free_refused(void **state) {
   unsigned fo = before[free_head] - 1u;
   assert_int_equal(vmsim_free_pages(sim, free_head, fo), VMSIM_EINVAL);
   assert_int_equal(vmsim_free_pages(sim, free_head + 1, 0), VMSIM_EINVAL);
-  check_buddy(&s, after);
-  assert_memory_equal(before, after, s.nr_pages);
+  check(&s);
+  assert_memory_equal(before, s.now, s.nr_pages);
 
-  shadow_free_all(&s);
   free(before);
-  free(after);
-  shadow_fini(&s);
-  vmsim_sim_destroy(sim);
+  shadow_close(&s);
 }
 
 /* vmsim_alloc_pages: order >= MAX_ORDER (11), a node out of range, or a

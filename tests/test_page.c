@@ -62,25 +62,36 @@ static void check_list(const struct fixture *f) {
   assert_int_equal(pfn, VMSIM_PFN_NONE);
 }
 
+/* Each operation on the list and on the model, then the check. */
+static void add(struct fixture *f, vmsim_pfn_t pfn) {
+  vmsim_list_add(f->map, &f->list, pfn);
+  model_insert(f, 0, pfn);
+  check_list(f);
+}
+static void add_tail(struct fixture *f, vmsim_pfn_t pfn) {
+  vmsim_list_add_tail(f->map, &f->list, pfn);
+  model_insert(f, f->nr, pfn);
+  check_list(f);
+}
+static void del(struct fixture *f, vmsim_pfn_t pfn) {
+  vmsim_list_del(f->map, &f->list, pfn);
+  model_remove(f, pfn);
+  check_list(f);
+  /* A deleted page's links are reset, so it can be re-added. */
+  assert_int_equal(f->map[pfn].lru_next, VMSIM_PFN_NONE);
+  assert_int_equal(f->map[pfn].lru_prev, VMSIM_PFN_NONE);
+}
+
 /* list_add puts the newest at the head; list_add_tail at the tail. */
 static void test_add_and_add_tail_order(void **state) {
   (void)state;
   struct fixture f;
   fixture_init(&f);
   check_list(&f);
-
-  vmsim_list_add(f.map, &f.list, 3);      /* 3 */
-  model_insert(&f, 0, 3);
-  check_list(&f);
-  vmsim_list_add(f.map, &f.list, 7);      /* 7 3 */
-  model_insert(&f, 0, 7);
-  check_list(&f);
-  vmsim_list_add_tail(f.map, &f.list, 1); /* 7 3 1 */
-  model_insert(&f, f.nr, 1);
-  check_list(&f);
-  vmsim_list_add_tail(f.map, &f.list, 0); /* 7 3 1 0: pfn 0 is a valid member */
-  model_insert(&f, f.nr, 0);
-  check_list(&f);
+  add(&f, 3);      /* 3 */
+  add(&f, 7);      /* 7 3 */
+  add_tail(&f, 1); /* 7 3 1 */
+  add_tail(&f, 0); /* 7 3 1 0: pfn 0 is a valid member */
   assert_int_equal(f.list.head, 7);
   assert_int_equal(f.list.tail, 0);
 }
@@ -90,38 +101,24 @@ static void test_add_tail_to_empty(void **state) {
   (void)state;
   struct fixture f;
   fixture_init(&f);
-  vmsim_list_add_tail(f.map, &f.list, 5);
-  model_insert(&f, 0, 5);
-  check_list(&f);
+  add_tail(&f, 5);
   assert_int_equal(f.list.head, 5);
   assert_int_equal(f.list.tail, 5);
 }
 
-/* list_del from the head, the tail, the middle and the only element; a
- * deleted page's links are reset so it can be re-added. */
+/* list_del from the head, the tail, the middle and the only element, then
+ * re-adding a deleted page. */
 static void test_del_positions(void **state) {
   (void)state;
   struct fixture f;
   fixture_init(&f);
-  for (vmsim_pfn_t pfn = 0; pfn < 6; pfn++) {
-    vmsim_list_add_tail(f.map, &f.list, pfn);
-    model_insert(&f, f.nr, pfn);
-  }
-  check_list(&f); /* 0 1 2 3 4 5 */
-
+  for (vmsim_pfn_t pfn = 0; pfn < 6; pfn++)
+    add_tail(&f, pfn); /* 0 1 2 3 4 5 */
   const vmsim_pfn_t order[] = {0, 5, 3, 1, 4, 2}; /* head, tail, middles, last */
-  for (unsigned i = 0; i < ARRAY_SIZE(order); i++) {
-    vmsim_list_del(f.map, &f.list, order[i]);
-    model_remove(&f, order[i]);
-    check_list(&f);
-    assert_int_equal(f.map[order[i]].lru_next, VMSIM_PFN_NONE);
-    assert_int_equal(f.map[order[i]].lru_prev, VMSIM_PFN_NONE);
-  }
+  for (unsigned i = 0; i < ARRAY_SIZE(order); i++)
+    del(&f, order[i]);
   assert_true(vmsim_list_empty(&f.list));
-
-  vmsim_list_add(f.map, &f.list, 2); /* re-add after deletion */
-  model_insert(&f, 0, 2);
-  check_list(&f);
+  add(&f, 2);
 }
 
 /* Random mix of add / add_tail / del against the model (seeded). */
@@ -133,20 +130,13 @@ static void test_random_against_model(void **state) {
   fixture_init(&f);
   for (int step = 0; step < 5000; step++) {
     vmsim_pfn_t pfn = (vmsim_pfn_t)(test_rand(&seed) % NPAGES);
-    if (on[pfn]) {
-      vmsim_list_del(f.map, &f.list, pfn);
-      model_remove(&f, pfn);
-      on[pfn] = false;
-    } else if (test_rand(&seed) & 1) {
-      vmsim_list_add(f.map, &f.list, pfn);
-      model_insert(&f, 0, pfn);
-      on[pfn] = true;
-    } else {
-      vmsim_list_add_tail(f.map, &f.list, pfn);
-      model_insert(&f, f.nr, pfn);
-      on[pfn] = true;
-    }
-    check_list(&f);
+    if (on[pfn])
+      del(&f, pfn);
+    else if (test_rand(&seed) & 1)
+      add(&f, pfn);
+    else
+      add_tail(&f, pfn);
+    on[pfn] = !on[pfn];
   }
 }
 

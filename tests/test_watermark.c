@@ -240,6 +240,36 @@ static void test_modern_64g_movable(void **state) {
 }
 
 /*
+ * A small machine with ZONE_MOVABLE, where the zone's share, not its capped
+ * MIN, sets the LOW/HIGH gaps (rule 16 with 6.x's Movable handling):
+ * DMA32 16384 + Movable 16384 pages. lowmem = 16384 pages = 65536 KiB;
+ * * 16 = 1048576 = 2^20, int_sqrt = 1024 exactly. pages_min = 256 over
+ * the 16384 lowmem pages:
+ *   DMA32   share 256; tmp = max(64, 16384 * 10 / 10000 = 16) = 64 -> 256 / 320 / 384
+ *   Movable share 256 * 16384 / 16384 = 256; MIN = clamp(16, 32, 128) = 32;
+ *           tmp = max(256 >> 2 = 64, 16) = 64 -> 32 / 96 / 160
+ * 2.6 shares over all 32768 pages: 256 * 16384 / 32768 = 128 each ->
+ *   128 / 160 / 192 for both zones.
+ * lowmem_reserve: DMA32[Normal] = 0 / 256 = 0, DMA32[Movable] = 16384 / 256 = 64.
+ */
+static void test_small_movable(void **state) {
+  (void)state;
+  vmsim_config cfg;
+  vmsim_config_default(&cfg);
+  cfg.nodes[0] = (vmsim_node_config){
+    .pages = 32768, .zone_pages = {0, 16384, 0, VMSIM_ZONE_REST}, .nr_cpus = 1};
+  const struct zexp modern[] = {
+    ZERO_ZONE, {256, 320, 384, {0, 0, 0, 64}}, ZERO_ZONE, {32, 96, 160, {0}},
+  };
+  expect_machine(&cfg, 1024, modern);
+  cfg.watermark_style = VMSIM_WMARK_LINUX26;
+  const struct zexp old[] = {
+    ZERO_ZONE, {128, 160, 192, {0, 0, 0, 64}}, ZERO_ZONE, {128, 160, 192, {0}},
+  };
+  expect_machine(&cfg, 1024, old);
+}
+
+/*
  * Two nodes (rules 16, 17): min_free_kbytes counts lowmem of every node,
  * 786432 + 1310720 = 2097152 pages, so as for 8 GiB: 11585 KiB, pages_min
  * 2896 shared over 2097152 pages:
@@ -469,18 +499,36 @@ static vmsim_sim *wmark_ok_machine(enum vmsim_watermark_style style) {
   return sim;
 }
 
-/* Allocate order-0 frames with `gfp` until VMSIM_EOOM; return how many. */
-static uint64_t drain(vmsim_sim *sim, uint32_t gfp, enum vmsim_zone_type zt, uint64_t *from_zt) {
+/*
+ * Allocate order-0 frames with `gfp` until VMSIM_EOOM and compare the zones
+ * they came from, as runs {zone, count} in order, with `expect`.
+ */
+struct zone_run {
+  enum vmsim_zone_type zt;
+  uint64_t count;
+};
+
+static void drain(vmsim_sim *sim, uint32_t gfp, const struct zone_run *expect, size_t nr) {
+  struct zone_run got[8];
+  size_t nr_got = 0;
   vmsim_pfn_t pfn;
-  uint64_t n = 0;
   int rc;
-  *from_zt = 0;
   while ((rc = vmsim_alloc_pages(sim, 0, gfp, 0, &pfn)) == 0) {
-    n++;
-    *from_zt += vmsim_page_zonenum(&vmsim_mem_map(sim)[pfn]) == zt;
+    enum vmsim_zone_type zt = vmsim_page_zonenum(&vmsim_mem_map(sim)[pfn]);
+    if (nr_got && got[nr_got - 1].zt == zt) {
+      got[nr_got - 1].count++;
+    } else {
+      assert_true(nr_got < ARRAY_SIZE(got));
+      got[nr_got++] = (struct zone_run){zt, 1};
+    }
   }
   assert_int_equal(rc, VMSIM_EOOM);
-  return n;
+  for (size_t i = 0; i < nr_got && i < nr; i++)
+    if (got[i].zt != expect[i].zt || got[i].count != expect[i].count)
+      fail_msg("gfp %#x run %zu: %" PRIu64 " frames from %s, expected %" PRIu64 " from %s", gfp,
+               i, got[i].count, vmsim__zone_name(got[i].zt), expect[i].count,
+               vmsim__zone_name(expect[i].zt));
+  assert_int_equal(nr_got, nr);
 }
 
 static uint64_t zone_free(const vmsim_sim *sim, enum vmsim_zone_type zt) {
@@ -490,11 +538,11 @@ static uint64_t zone_free(const vmsim_sim *sim, enum vmsim_zone_type zt) {
 }
 
 /*
- * The allocator stops where rules 17/18 say (order 0, free must stay
- * above mark + lowmem_reserve[highest zone]):
+ * The allocator stops where rules 17/18 say (order 0: free must stay above
+ * mark + lowmem_reserve[highest zone]), taking zones highest first:
  *  - no zone modifier (highest Normal): DMA32 down to LOW 280 (6888
  *    frames), DMA down to 40 + 28 = 68 (956), then at MIN DMA32 to 224
- *    (56) and DMA to 32 + 28 = 60 (8): 7908 in all, 964 from DMA;
+ *    (56) and DMA to 32 + 28 = 60 (8);
  *  - then GFP_ATOMIC (__GFP_HIGH: MIN - MIN/2): DMA32 to 224 - 112 = 112
  *    (112 more), DMA to 16 + 28 = 44 (16 more);
  *  - then GFP_DMA (highest DMA: no reserve): 44 -> LOW 40 -> MIN 32 (12);
@@ -502,20 +550,21 @@ static uint64_t zone_free(const vmsim_sim *sim, enum vmsim_zone_type zt) {
  */
 static void test_allocation_stops_at_watermarks(void **state) {
   (void)state;
+  const enum vmsim_zone_type D = VMSIM_ZONE_DMA, D32 = VMSIM_ZONE_DMA32;
   vmsim_sim *sim = wmark_ok_machine(VMSIM_WMARK_MODERN);
-  uint64_t dma;
-  assert_int_equal(drain(sim, 0, VMSIM_ZONE_DMA, &dma), 7908);
-  assert_int_equal(dma, 964);
-  assert_int_equal(zone_free(sim, VMSIM_ZONE_DMA32), 224);
-  assert_int_equal(zone_free(sim, VMSIM_ZONE_DMA), 60);
-  assert_int_equal(drain(sim, VMSIM_GFP_ATOMIC, VMSIM_ZONE_DMA, &dma), 128);
-  assert_int_equal(dma, 16);
-  assert_int_equal(zone_free(sim, VMSIM_ZONE_DMA32), 112);
-  assert_int_equal(zone_free(sim, VMSIM_ZONE_DMA), 44);
-  assert_int_equal(drain(sim, VMSIM_GFP_DMA, VMSIM_ZONE_DMA, &dma), 12);
-  assert_int_equal(dma, 12);
-  assert_int_equal(drain(sim, VMSIM_GFP_DMA | VMSIM_GFP_HIGH, VMSIM_ZONE_DMA, &dma), 16);
-  assert_int_equal(zone_free(sim, VMSIM_ZONE_DMA), 16);
+  const struct zone_run normal[] = {{D32, 6888}, {D, 956}, {D32, 56}, {D, 8}};
+  drain(sim, 0, normal, ARRAY_SIZE(normal));
+  assert_int_equal(zone_free(sim, D32), 224);
+  assert_int_equal(zone_free(sim, D), 60);
+  const struct zone_run atomic[] = {{D32, 112}, {D, 16}};
+  drain(sim, VMSIM_GFP_ATOMIC, atomic, ARRAY_SIZE(atomic));
+  assert_int_equal(zone_free(sim, D32), 112);
+  assert_int_equal(zone_free(sim, D), 44);
+  const struct zone_run dma[] = {{D, 12}};
+  drain(sim, VMSIM_GFP_DMA, dma, ARRAY_SIZE(dma));
+  const struct zone_run dma_high[] = {{D, 16}};
+  drain(sim, VMSIM_GFP_DMA | VMSIM_GFP_HIGH, dma_high, ARRAY_SIZE(dma_high));
+  assert_int_equal(zone_free(sim, D), 16);
   vmsim_sim_destroy(sim);
 }
 
@@ -526,8 +575,8 @@ static void test_allocation_stops_at_watermarks(void **state) {
  * order-4 block at 1008. Then free the listed frames.
  */
 static void dma_state(vmsim_sim *sim, const vmsim_pfn_t *frees, size_t nr) {
-  uint64_t dma;
-  assert_int_equal(drain(sim, VMSIM_GFP_DMA | VMSIM_GFP_HIGH, VMSIM_ZONE_DMA, &dma), 1008);
+  const struct zone_run all[] = {{VMSIM_ZONE_DMA, 1008}};
+  drain(sim, VMSIM_GFP_DMA | VMSIM_GFP_HIGH, all, ARRAY_SIZE(all));
   vmsim_zone_info zi;
   assert_ok(vmsim_zone_get_info(sim, 0, VMSIM_ZONE_DMA, &zi));
   assert_int_equal(zi.nr_free, 16);
@@ -702,6 +751,7 @@ int main(void) {
     cmocka_unit_test(test_modern_configured_min_free),
     cmocka_unit_test(test_modern_8g),
     cmocka_unit_test(test_modern_64g_movable),
+    cmocka_unit_test(test_small_movable),
     cmocka_unit_test(test_modern_two_nodes),
     cmocka_unit_test(test_min_free_kbytes_floor),
     cmocka_unit_test(test_min_free_kbytes_ceiling),

@@ -46,6 +46,8 @@ typedef struct vmsim_process_info {
   uint64_t swapents;      /* PTEs holding swap entries */
   uint64_t pgtables;      /* page-table pages */
   uint64_t accesses;      /* completed accesses */
+  uint64_t misses;        /* accesses that found the page not in memory
+                             (first touch, swap-in, file read from disk) */
   uint64_t pgfault;       /* faults of any kind */
   uint64_t pgmajfault;    /* faults that waited for I/O */
   uint64_t segv;          /* accesses refused: outside a VMA, or not allowed */

@@ -163,7 +163,13 @@ typedef struct vmsim_policy_ops {
    * then it must only parse and check. */
   int (*configure)(vmsim_lruvec *lruvec, void *state, const char *key, const char *value,
                    char *msg, size_t len);
+  /* VMSIM_POLICY_F_* bits. */
+  uint32_t flags;
 } vmsim_policy_ops;
+
+/* The policy needs each access's next use (vmsim_access_future): a driver
+ * replaying a trace computes it for such a policy. */
+#define VMSIM_POLICY_F_FUTURE (1u << 0)
 
 /* The symbol a policy shared object exports. */
 #define VMSIM_POLICY_ENTRY_SYMBOL "vmsim_policy_entry"

@@ -16,8 +16,10 @@
 #include "sim.h"
 #include "mm.h"
 #include "policy.h"
+#include "conformance.h"
 #include "shrinker.h"
 #include "workload.h"
+#include "scenario.h"
 
 VMSIM_BEGIN_DECLS
 

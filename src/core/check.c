@@ -8,7 +8,8 @@
  *    list, or allocated outside the reclaim domain; none is left isolated;
  *  - the free and LRU counters match the lists;
  *  - every present PTE maps a listed user page whose reverse map holds it,
- *    and mapcounts and rss counters equal the PTEs found;
+ *    and mapcounts and rss counters equal the PTEs found; an anon page
+ *    mapped more than once is write-protected everywhere (copy-on-write);
  *  - every swap PTE names a slot whose reference count equals the swap
  *    PTEs that name it; the swap and page caches point back and forth;
  *  - every TLB entry agrees with the PTE it caches;
@@ -117,6 +118,19 @@ static void check_lru(struct checker *c) {
         "lru: pages are left isolated outside reclaim");
 }
 
+/* An anon page mapped by several PTEs (shared since fork) is copy-on-write:
+ * none of them may allow writes, or a write would reach the other mappers. */
+static void check_cow_shared(struct checker *c, const struct vmsim_page *p) {
+  vmsim_sim *sim = c->sim;
+  for (uint32_t i = p->rmap; i && !c->err; i = sim->rmap[i].next) {
+    struct vmsim_mm *mm = vmsim__mm_get(sim, sim->rmap[i].pid);
+    vmsim_pte_t *ptep = mm ? vmsim__pte_lookup(&mm->pgt, sim->rmap[i].vaddr, NULL) : NULL;
+    CHECK(c, ptep && !vmsim_pte_write(*ptep),
+          "cow: anon pfn %u is mapped by %d PTEs but pid %u may write it at %#" PRIx64,
+          vmsim__page_to_pfn(sim, p), p->mapcount, sim->rmap[i].pid, sim->rmap[i].vaddr);
+  }
+}
+
 /* Every frame has exactly one state, and user pages are listed. */
 static void check_frames(struct checker *c) {
   vmsim_sim *sim = c->sim;
@@ -141,6 +155,8 @@ static void check_frames(struct checker *c) {
       chain++;
     CHECK(c, chain == c->mapped[pfn], "rmap: pfn %" PRIu64 " has %u reverse-map items for %u PTEs",
           pfn, chain, c->mapped[pfn]);
+    if (vmsim_page_test(p, VMSIM_PG_anon) && c->mapped[pfn] > 1 && !c->err)
+      check_cow_shared(c, p);
     anon += vmsim_page_test(p, VMSIM_PG_anon);
     dirty += vmsim_page_test(p, VMSIM_PG_dirty) && !vmsim_page_test(p, VMSIM_PG_anon) && user;
     mapped += p->mapcount > 0 && !vmsim_page_test(p, VMSIM_PG_anon);

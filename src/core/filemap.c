@@ -84,6 +84,8 @@ int vmsim__filemap_get_page(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
   sim->vmstat[VMSIM_VM_pgpgin] += VMSIM_PAGE_SIZE >> 10; /* KiB, as /proc/vmstat */
   *cost += sim->cfg.cost.file_read;
   *major = true;
+  if (mm)
+    mm->misses++;
   if (e & VMSIM_SHADOW_BIT)
     vmsim__lru_refault(sim, page, e & ~VMSIM_SHADOW_BIT);
   vmsim__lru_add(sim, page);

@@ -187,7 +187,8 @@ int vmsim__lruvecs_init(vmsim_sim *sim, const vmsim_policy_ops *ops) {
 }
 
 void vmsim__lruvecs_fini(vmsim_sim *sim) {
-  for (uint32_t nid = 0; nid < sim->nr_nodes; nid++) {
+  /* A machine whose creation failed early may have no nodes yet. */
+  for (uint32_t nid = 0; sim->nodes && nid < sim->nr_nodes; nid++) {
     vmsim_lruvec *lv = sim->nodes[nid].lruvec;
     if (!lv)
       continue;

@@ -93,7 +93,9 @@ void vmsim__put_user_page(vmsim_sim *sim, struct vmsim_page *page) {
 /*
  * Install `page` at `vaddr`: the reverse map, the PTE and the counters.
  * The PTE starts old and clean; the MMU sets accessed (and dirty) when the
- * access is retried, exactly as hardware does after a fault.
+ * access is retried, exactly as hardware does after a fault. On failure
+ * an empty slot is written back to 0, freeing tables left empty (ptep is
+ * then invalid).
  */
 int vmsim__map_page(vmsim_sim *sim, struct vmsim_mm *mm, struct vmsim_vma *vma, uint64_t vaddr,
                     vmsim_pte_t *ptep, struct vmsim_page *page, bool writable) {
@@ -101,8 +103,12 @@ int vmsim__map_page(vmsim_sim *sim, struct vmsim_mm *mm, struct vmsim_vma *vma, 
   uint64_t flags = VMSIM_PTE_PRESENT | VMSIM_PTE_USER | (writable ? VMSIM_PTE_WRITE : 0);
   bool anon = vmsim_page_test(page, VMSIM_PG_anon);
   int err = vmsim__rmap_add(sim, page, mm->pid, vaddr);
-  if (err)
+  if (err) {
+    /* Writing 0 frees the tables vmsim__pte_alloc() made for nothing. */
+    if (vmsim_pte_none(*ptep))
+      vmsim__pte_set(&mm->pgt, vaddr, ptep, 0);
     return err;
+  }
 
   if (vmsim_pte_is_swap(*ptep))
     mm->rss[MM_SWAPENTS]--;
@@ -210,6 +216,7 @@ static int do_anonymous_page(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
   struct vmsim_page *page = alloc_anon_page(sim, cpu, mm, vaddr, 0);
   if (!page)
     return alloc_failed(mm);
+  mm->misses++;
   return map_new_page(sim, mm, vma, vaddr, page, vma->prot & VMSIM_PROT_WRITE);
 }
 
@@ -290,6 +297,9 @@ static int do_file_fault(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm, stru
  */
 NOINLINE int vmsim__handle_mm_fault(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
                                     uint64_t vaddr, bool write, vmsim_time_t *cost) {
+  /* The page's address (vmf->address): the reverse map and every helper
+   * below name a mapping by it, as the teardown and vmsim_check() do. */
+  vaddr &= ~(uint64_t)(VMSIM_PAGE_SIZE - 1);
   struct vmsim_vma *vma = vmsim__find_vma(mm, vaddr);
   if (!vma) {
     mm->segv++;
@@ -342,6 +352,7 @@ static ALWAYS_INLINE int do_access(vmsim_sim *sim, uint32_t cpu, uint32_t pid, u
   sim->current_mm = mm;
   uint64_t bit = UINT64_C(1) << (cpu % 64);
   mm->cpumask[cpu / 64] |= bit; /* switch_mm(): this CPU may now cache it */
+  mm->last_cpu = cpu;
 
   vmsim_time_t cost = 0;
   vmsim_pfn_t pfn;
@@ -401,6 +412,7 @@ int vmsim_file_read(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint32_t file_id
   bool major;
   sim->current_cpu = cpu;
   sim->current_mm = mm;
+  mm->last_cpu = cpu;
   int err = vmsim__filemap_get_page(sim, cpu, mm, file, index, &page, &cost, &major);
   if (!err) {
     vmsim__mark_page_accessed(sim, page);

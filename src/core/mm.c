@@ -32,6 +32,7 @@ int vmsim_process_create(vmsim_sim *sim, uint32_t *pid) {
   }
   mm->pid = sim->nr_mms;
   mm->state = VMSIM_PROC_RUNNING;
+  mm->last_cpu = UINT32_MAX;
   sim->mms[sim->nr_mms++] = mm;
   *pid = mm->pid;
   return 0;
@@ -67,6 +68,7 @@ int vmsim_process_get_info(const vmsim_sim *sim, uint32_t pid, vmsim_process_inf
   out->swapents = mm->rss[MM_SWAPENTS];
   out->pgtables = mm->pgt.nr_tables;
   out->accesses = mm->accesses;
+  out->misses = mm->misses;
   out->pgfault = mm->pgfault;
   out->pgmajfault = mm->pgmajfault;
   out->segv = mm->segv;
@@ -196,7 +198,7 @@ int vmsim_munmap(vmsim_sim *sim, uint32_t pid, uint64_t addr, uint64_t len) {
     mm->vmas[i].end = end;
   }
   zap_range(sim, mm, addr, end);
-  vmsim__tlb_shootdown_asid(sim->cpus, sim->nr_cpus, mm->cpumask, UINT32_MAX, mm->pid);
+  vmsim__tlb_shootdown_asid(sim->cpus, sim->nr_cpus, mm->cpumask, mm->last_cpu, mm->pid);
 
   /* Trim or remove the VMAs that intersect [addr, end). */
   uint32_t w = 0;
@@ -228,7 +230,9 @@ void vmsim__mm_teardown(vmsim_sim *sim, struct vmsim_mm *mm, enum vmsim_process_
   if (mm->state != VMSIM_PROC_RUNNING)
     return;
   zap_range(sim, mm, 0, VMSIM_TASK_SIZE);
-  vmsim__tlb_shootdown_asid(sim->cpus, sim->nr_cpus, mm->cpumask, UINT32_MAX, mm->pid);
+  /* exit() runs on the process's CPU; the OOM killer on the allocating one. */
+  uint32_t initiator = why == VMSIM_PROC_KILLED ? sim->current_cpu : mm->last_cpu;
+  vmsim__tlb_shootdown_asid(sim->cpus, sim->nr_cpus, mm->cpumask, initiator, mm->pid);
   vmsim__pgtable_destroy(&mm->pgt);
   vmsim__free(mm->vmas);
   mm->vmas = NULL;
@@ -291,8 +295,8 @@ static int fork_one(void *arg, uint64_t vaddr, vmsim_pte_t *ptep) {
     if (!vma_is_shared(f->vma) && vmsim_pte_write(pte)) {
       pte = vmsim__pte_wrprotect(pte);
       *ptep = pte; /* non-zero to non-zero: a plain store */
-      vmsim__tlb_shootdown_page(sim->cpus, sim->nr_cpus, f->parent->cpumask, UINT32_MAX,
-                                f->parent->pid, vaddr);
+      vmsim__tlb_shootdown_page(sim->cpus, sim->nr_cpus, f->parent->cpumask,
+                                f->parent->last_cpu, f->parent->pid, vaddr);
     }
     pte = vmsim__pte_mkold(pte);
     if (vma_is_shared(f->vma))

@@ -46,9 +46,11 @@ struct vmsim_mm {
   struct vmsim_vma *vmas; /* sorted by start, non-overlapping */
   uint32_t nr_vmas, cap_vmas;
   uint32_t last_vma;      /* find_vma cache */
+  uint32_t last_cpu;      /* the CPU it last ran on, where its own system calls
+                             (munmap, fork, exit) run; UINT32_MAX before that */
   uint64_t cpumask[VMSIM_CPUMASK_WORDS]; /* CPUs that may cache its TLB entries */
   uint64_t rss[NR_MM_COUNTERS];
-  uint64_t accesses, pgfault, pgmajfault, segv;
+  uint64_t accesses, misses, pgfault, pgmajfault, segv;
   vmsim_time_t time;
 };
 

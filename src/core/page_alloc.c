@@ -250,6 +250,11 @@ static NOINLINE struct vmsim_page *alloc_slowpath(vmsim_sim *sim,
       return p;
     if (!sim->hooks.out_of_memory(sim, ac))
       return NULL;
+    /* The victim's memory is free: retry the free lists before reclaiming
+     * again, as the kernel's slow path goes back to `retry`, which starts
+     * with get_page_from_freelist(). */
+    if ((p = get_page_from_freelist(sim, ac, VMSIM_WMARK_MIN, alloc_high)))
+      return p;
     no_progress = 0;
   }
 }

@@ -149,7 +149,8 @@ void vmsim_sim_destroy(vmsim_sim *sim) {
   vmsim__kswapd_fini(sim);
   vmsim__mms_destroy(sim);
   vmsim__files_destroy(sim);
-  vmsim__lruvecs_fini(sim);
+  if (sim->nodes) /* NULL when create failed to allocate them */
+    vmsim__lruvecs_fini(sim);
   vmsim__swap_fini(sim);
   vmsim__shrinkers_fini(sim);
   vmsim__rmap_destroy(sim);

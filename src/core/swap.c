@@ -210,7 +210,8 @@ static void swap_hook_free(vmsim_sim *sim, vmsim_pte_t entry) {
  * do_swap_page(): the PTE holds a swap entry. Find the page in the swap
  * cache, or read it from the device (a major fault), map it, and drop the
  * PTE's reference to the slot. The page is mapped writable only when this
- * PTE was the slot's last user; otherwise a write goes through do_wp_page.
+ * PTE was the last user of the slot and of the page; otherwise a write goes
+ * through do_wp_page.
  */
 static int swap_hook_swapin(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
                             struct vmsim_vma *vma, uint64_t vaddr, vmsim_pte_t entry, bool write,
@@ -248,6 +249,7 @@ static int swap_hook_swapin(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
       vmsim__lru_refault(sim, page, e & ~VMSIM_SHADOW_BIT);
     vmsim__lru_add(sim, page);
     mm->pgmajfault++;
+    mm->misses++;
     sim->vmstat[VMSIM_VM_pgmajfault]++;
     sim->vmstat[VMSIM_VM_pswpin]++;
     sim->vmstat[VMSIM_VM_pgpgin] += VMSIM_PAGE_SIZE >> 10;
@@ -256,7 +258,9 @@ static int swap_hook_swapin(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
   vmsim_pte_t *ptep = vmsim__pte_lookup(&mm->pgt, vaddr, NULL);
   if (!ptep || *ptep != entry)
     return 0; /* the PTE changed while we slept: just retry the access */
-  bool exclusive = (d->swap_map[slot] & SWAP_MAP_MAX) == 1;
+  /* reuse_swap_page(): exclusive when this PTE is the only user, of the
+   * slot and of the page (another process may map it from the swap cache). */
+  bool exclusive = page->mapcount == 0 && (d->swap_map[slot] & SWAP_MAP_MAX) == 1;
   int err = vmsim__map_page(sim, mm, vma, vaddr, ptep, page,
                             exclusive && (vma->prot & VMSIM_PROT_WRITE));
   if (err)

@@ -1,0 +1,2 @@
+#include "reclaim_test.h"
+int main(void) { return 0; }

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The OOM killer (src/core/oom.c): when memory and swap are both used up,
+ * the process with the highest oom_badness() (linux-reclaim.md rule 26) is
+ * killed, after direct reclaim made no progress 16 times (rule 18); the
+ * others go on with their data intact, and the victim's swap slots are
+ * freed.
+ */
+#include "reclaim_test.h"
+
+/*
+ * The machine: 4096 pages (MIN 128) and 1024 slots of zram swap, so
+ * totalpages = 4096 + 1024 = 5120 and oom_score_adj counts in units of
+ * totalpages / 1000 = 5 (integer division first, as the kernel's
+ * `adj *= totalpages / 1000`).
+ *
+ * Three processes, each region 1 GiB aligned, so its page tables are a PGD,
+ * a PUD, a PMD and one PTE table per 512 pages:
+ *   A: 2400 pages written: 2400 + 1 + 1 + 1 + 5 = 2408 points + 5 adj;
+ *   B: 2000 pages written: 2000 + 1 + 1 + 1 + 4 = 2007 points + 5 adj;
+ *   C: 100 pages, then it grows until the OOM killer acts. Memory + swap
+ *      hold 4096 - 128 + 1024 = 4992 pages (test_nothing_killable checks
+ *      the like), so C has 4992 - 4400 = 592 pages then:
+ *      592 + 1 + 1 + 1 + 2 = 597 points.
+ * Every page of a process is either resident (rss) or in swap (swapents),
+ * so rss + swapents is the pages it wrote.
+ */
+enum { A, B, C, NPROC };
+static const uint64_t proc_pages[NPROC] = {2400, 2000, 100};
+#define C_GROWTH 1000 /* C maps this many more pages than it starts with */
+
+/* Process p writes its page i this many times; C's growth pages once. */
+static uint32_t writes_of(unsigned p, uint64_t i) {
+  return p == C && i >= proc_pages[C] ? 1 : (uint32_t)((i + p) % 3) + 1;
+}
+
+static void write_all(vmsim_sim *sim, uint32_t pid, unsigned p, uint64_t n) {
+  for (uint64_t i = 0; i < n; i++)
+    for (uint32_t w = 0; w < writes_of(p, i); w++)
+      assert_ok(vmsim_access(sim, 0, pid, RT_REGION(p) + i * RT_PAGE, true));
+}
+
+static void read_back(vmsim_sim *sim, uint32_t pid, unsigned p, uint64_t n) {
+  for (uint64_t i = 0; i < n; i++) {
+    uint64_t va = RT_REGION(p) + i * RT_PAGE;
+    assert_ok(vmsim_access(sim, 0, pid, va, false));
+    struct vmsim_page *pg = rt_page(sim, pid, va);
+    assert_non_null(pg);
+    if (token_seq(pg->token) != writes_of(p, i))
+      fail_msg("process %u page %" PRIu64 ": %u writes, expected %u", p, i,
+               token_seq(pg->token), writes_of(p, i));
+  }
+}
+
+/*
+ * Run the scenario with oom_score_adj adj[A], adj[B] and return which of
+ * A, B, C was killed, checking on the way: exactly one kill; the victim is
+ * KILLED and its accesses fail with VMSIM_EKILLED; its swap slots came
+ * back; the others run on and read back every page they wrote.
+ */
+static unsigned run_oom(int adj_a, int adj_b) {
+  vmsim_sim *sim = rt_sim(4096, 1024, "zram");
+  uint32_t pid[NPROC];
+  for (unsigned p = 0; p < NPROC; p++)
+    pid[p] = rt_process(sim, p, proc_pages[p] + (p == C ? C_GROWTH : 0));
+  assert_ok(vmsim_process_set_oom_score_adj(sim, pid[A], adj_a));
+  assert_ok(vmsim_process_set_oom_score_adj(sim, pid[B], adj_b));
+  for (unsigned p = 0; p < NPROC; p++)
+    write_all(sim, pid[p], p, proc_pages[p]);
+  assert_int_equal(rt_vmstat(sim, VMSIM_VM_oom_kill), 0);
+  assert_true(rt_vmstat(sim, VMSIM_VM_pswpout) > 0);
+  for (unsigned p = A; p <= B; p++) {
+    vmsim_process_info pi = rt_info(sim, pid[p]);
+    assert_int_equal(pi.rss_anon + pi.swapents, proc_pages[p]);
+    assert_int_equal(pi.pgtables, 3 + (proc_pages[p] + 511) / 512);
+  }
+  assert_sim_consistent(sim);
+
+  /* C grows one page at a time until someone is killed. */
+  uint64_t c_pages = proc_pages[C];
+  vmsim_process_info before[NPROC];
+  uint64_t swap_free0 = 0, swapcached0 = 0;
+  while (rt_vmstat(sim, VMSIM_VM_oom_kill) == 0) {
+    assert_true(c_pages < proc_pages[C] + C_GROWTH);
+    for (unsigned p = 0; p < NPROC; p++)
+      before[p] = rt_info(sim, pid[p]);
+    swap_free0 = vmsim__swap_free_slots(sim);
+    swapcached0 = rt_vmstat(sim, VMSIM_VM_nr_swapcached);
+    int rc = vmsim_access(sim, 0, pid[C], RT_REGION(C) + c_pages * RT_PAGE, true);
+    if (rc == 0)
+      c_pages++;
+    else
+      assert_int_equal(rc, VMSIM_EKILLED);
+  }
+  /* C held 4992 - 4400 = 592 pages; the 593rd came after the kill. */
+  assert_int_equal(c_pages, 593);
+  assert_int_equal(rt_vmstat(sim, VMSIM_VM_oom_kill), 1);
+  assert_true(rt_vmstat(sim, VMSIM_VM_allocstall) > 0);
+
+  unsigned victim = NPROC;
+  uint64_t others_swapents0 = 0, others_swapents1 = 0;
+  for (unsigned p = 0; p < NPROC; p++) {
+    vmsim_process_info pi = rt_info(sim, pid[p]);
+    if (pi.state == VMSIM_PROC_KILLED) {
+      assert_int_equal(victim, NPROC);
+      victim = p;
+      assert_int_equal(pi.rss_anon + pi.swapents, 0);
+      continue;
+    }
+    assert_int_equal(pi.state, VMSIM_PROC_RUNNING);
+    others_swapents0 += before[p].swapents;
+    others_swapents1 += pi.swapents;
+  }
+  assert_int_not_equal(victim, NPROC);
+  assert_int_equal(vmsim_access(sim, 0, pid[victim], RT_REGION(victim), false), VMSIM_EKILLED);
+  assert_int_equal(vmsim_access(sim, 0, pid[victim], RT_REGION(victim), true), VMSIM_EKILLED);
+
+  /* The victim's swap slots came back, and nothing else changed in swap:
+   * once the kill freed memory, the allocation was served without more
+   * reclaim. (A held the 1024 slots: the oldest pages went first.) */
+  assert_int_equal(vmsim__swap_free_slots(sim) - swap_free0, before[victim].swapents);
+  assert_int_equal(others_swapents1, others_swapents0);
+  assert_int_equal(rt_vmstat(sim, VMSIM_VM_nr_swapcached), swapcached0);
+  if (victim == A)
+    assert_int_equal(before[A].swapents, 1024);
+  assert_sim_consistent(sim);
+
+  for (unsigned p = 0; p < NPROC; p++)
+    if (p != victim)
+      read_back(sim, pid[p], p, p == C ? c_pages : proc_pages[p]);
+  assert_int_equal(rt_vmstat(sim, VMSIM_VM_oom_kill), 1);
+  assert_sim_consistent(sim);
+  vmsim_sim_destroy(sim);
+  return victim;
+}
+
+/* No adjustment: A (2408) beats B (2007) and C (<= 597). */
+static void test_kills_highest_badness(void **state) {
+  (void)state;
+  assert_int_equal(run_oom(0, 0), A);
+}
+
+/* oom_score_adj -1000 means never: then B (2007) is the highest. */
+static void test_adj_min_protects(void **state) {
+  (void)state;
+  assert_int_equal(run_oom(-1000, 0), B);
+}
+
+/*
+ * The adjustment in units of totalpages / 1000 = 5, divided first:
+ * adj -80 gives A 2408 - 400 = 2008 > B's 2007, so A dies (multiplying
+ * first, 2408 - 80 * 5120 / 1000 = 1998 would spare it); adj -81 gives
+ * 2408 - 405 = 2003 < 2007, so B dies. A positive adj on B: 2007 + 5 * 81
+ * = 2412 > 2408, so B dies; 2007 + 5 * 80 = 2407 < 2408, A dies.
+ */
+static void test_adj_units(void **state) {
+  (void)state;
+  assert_int_equal(run_oom(-80, 0), A);
+  assert_int_equal(run_oom(-81, 0), B);
+  assert_int_equal(run_oom(0, 81), B);
+  assert_int_equal(run_oom(0, 80), A);
+}
+
+/* Nothing killable (every process at -1000): the allocation fails with
+ * VMSIM_EOOM and nobody dies. */
+static void test_nothing_killable(void **state) {
+  (void)state;
+  vmsim_sim *sim = rt_sim(4096, 256, "zram");
+  uint32_t pid = rt_process(sim, 0, 8192);
+  assert_ok(vmsim_process_set_oom_score_adj(sim, pid, -1000));
+  int rc = 0;
+  uint64_t i;
+  for (i = 0; i < 8192 && rc == 0; i++)
+    rc = vmsim_access(sim, 0, pid, RT_REGION(0) + i * RT_PAGE, true);
+  assert_int_equal(rc, VMSIM_EOOM);
+  /* It got every frame above MIN plus every slot: 3968 + 256. */
+  assert_int_equal(i - 1, 4096 - 128 + 256);
+  assert_int_equal(rt_vmstat(sim, VMSIM_VM_oom_kill), 0);
+  assert_int_equal(rt_info(sim, pid).state, VMSIM_PROC_RUNNING);
+  assert_sim_consistent(sim);
+  vmsim_sim_destroy(sim);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_kills_highest_badness),
+    cmocka_unit_test(test_adj_min_protects),
+    cmocka_unit_test(test_adj_units),
+    cmocka_unit_test(test_nothing_killable),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,2 @@
+#include "vmsim_test.h"
+int main(void) { return 0; }
