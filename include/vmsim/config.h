@@ -120,9 +120,13 @@ VMSIM_EXPORT void vmsim_config_default(vmsim_config *cfg);
  * the offending field written to `msg` (if not NULL, at most `len` bytes).
  */
 /*
- * A swap device preset with `pages` slots: "ssd" (100 us read, 200 us
- * write), "nvme" (20 us, 40 us), "zram" (2 us, 4 us: compression in RAM) or
- * "hdd" (8 ms both). VMSIM_ENOENT for an unknown name.
+ * A swap device preset with `pages` slots: "ssd" (100 us read, 20 us
+ * write), "nvme" (20 us, 5 us), "zram" (2 us, 4 us: compression in RAM) or
+ * "hdd" (8 ms, 2 ms). The read latency is what a major fault waits for; the
+ * write latency is device time per page written by reclaim, which in a real
+ * kernel writes asynchronously at queue depth (the simulator writes
+ * synchronously and charges this to whoever reclaims). VMSIM_ENOENT for an
+ * unknown name.
  */
 VMSIM_EXPORT int vmsim_swap_preset(const char *name, uint64_t pages, vmsim_swap_config *out);
 

@@ -91,7 +91,7 @@ VMSIM_EXPORT void vmsim_scenario_free(vmsim_scenario *scn);
 
 typedef struct vmsim_run_options {
   FILE *timeline;                  /* CSV samples in simulated time, or NULL */
-  vmsim_time_t timeline_interval;  /* ns between samples; 0: 1 ms */
+  vmsim_time_t timeline_interval;  /* ns between samples (default 10 ms) */
   /* Called now and then with accesses done and planned (planned may be
    * UINT64_MAX when unknown); for progress displays. */
   void (*progress)(void *ctx, uint64_t done, uint64_t planned);

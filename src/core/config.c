@@ -61,10 +61,12 @@ int vmsim_swap_preset(const char *name, uint64_t pages, vmsim_swap_config *out) 
     const char *name;
     vmsim_time_t read, write;
   } presets[] = {
-    {"ssd", 100000, 200000},
-    {"nvme", 20000, 40000},
+    /* A fault waits for one read (queue depth 1); reclaim writes in the
+     * background at depth, so a write costs the device time per page. */
+    {"ssd", 100000, 20000},
+    {"nvme", 20000, 5000},
     {"zram", 2000, 4000},
-    {"hdd", 8000000, 8000000},
+    {"hdd", 8000000, 2000000},
   };
   if (!name || !out)
     return VMSIM_EINVAL;

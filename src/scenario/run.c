@@ -15,7 +15,7 @@
 
 void vmsim_run_options_default(vmsim_run_options *opt) {
   memset(opt, 0, sizeof(*opt));
-  opt->timeline_interval = 1000000; /* 1 ms */
+  opt->timeline_interval = 10000000; /* 10 ms */
 }
 
 struct proc_run {
@@ -157,6 +157,16 @@ static void timeline_sample(struct runner *r, vmsim_time_t now) {
   memcpy(r->last, v, sizeof(v));
 }
 
+/* Write the samples whose time has come (the state is the same for all of
+ * them: nothing happened in between). */
+static void timeline_tick(struct runner *r) {
+  vmsim_time_t now = vmsim_time_now(r->sim);
+  while (now >= r->next_sample) {
+    timeline_sample(r, r->next_sample);
+    r->next_sample += r->opt->timeline_interval;
+  }
+}
+
 /* ---- the scheduler ----------------------------------------------------------- */
 
 /* One access of process `pr` on `cpu`: 1 done, 0 stream ended, < 0 error. */
@@ -213,6 +223,8 @@ static int schedule(struct runner *r) {
         int rc = step(r, pr, cpu);
         if (rc < 0)
           return rc;
+        if (unlikely(r->opt->timeline))
+          timeline_tick(r);
         if (rc == 1)
           r->total++;
         if (rc == 0 || ++pr->done == pr->sp->accesses) {
@@ -223,11 +235,6 @@ static int schedule(struct runner *r) {
       }
       cpu = (cpu + 1) % sim->nr_cpus;
 
-      vmsim_time_t now = vmsim_time_now(sim);
-      while (r->opt->timeline && now >= r->next_sample) {
-        timeline_sample(r, r->next_sample);
-        r->next_sample += r->opt->timeline_interval;
-      }
       if (r->opt->progress && r->total >= next_progress) {
         r->opt->progress(r->opt->progress_ctx, r->total, r->planned);
         next_progress = r->total + (UINT64_C(1) << 20);
