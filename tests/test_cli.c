@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The `vmsim` command, end to end: exit statuses, error positions, replay
+ * miss counts against brute-force references, and byte-identical output
+ * across runs. The binary's path comes from VMSIM_BIN (set by meson).
+ */
+#include "vmsim_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char tmpdir[256];
+
+struct result {
+  int status;
+  char out[1 << 16];
+  char err[4096];
+};
+
+static void slurp(const char *path, char *buf, size_t len) {
+  FILE *f = fopen(path, "r");
+  size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+  buf[n] = 0;
+  if (f)
+    fclose(f);
+}
+
+/* Run `vmsim ARGS` (a shell fragment) capturing stdout, stderr, status. */
+static void vmsim(struct result *r, const char *args) {
+  char cmd[2048], out[300], err[300];
+  snprintf(out, sizeof(out), "%s/stdout", tmpdir);
+  snprintf(err, sizeof(err), "%s/stderr", tmpdir);
+  snprintf(cmd, sizeof(cmd), "cd %s && '%s' %s > %s 2> %s < /dev/null", tmpdir,
+           getenv("VMSIM_BIN"), args, out, err);
+  int st = system(cmd);
+  assert_true(WIFEXITED(st));
+  r->status = WEXITSTATUS(st);
+  slurp(out, r->out, sizeof(r->out));
+  slurp(err, r->err, sizeof(r->err));
+}
+
+static void write_file(const char *name, const char *text) {
+  char path[300];
+  snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(text, f);
+  fclose(f);
+}
+
+static uint64_t json_u64(const char *json, const char *key) {
+  char pat[64];
+  snprintf(pat, sizeof(pat), "\"%s\": ", key);
+  const char *p = strstr(json, pat);
+  if (!p)
+    fail_msg("no %s in output:\n%s", key, json);
+  return strtoull(p + strlen(pat), NULL, 10);
+}
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(tmpdir, sizeof(tmpdir), "/tmp/vmsim-cli-XXXXXX");
+  return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  char cmd[300];
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+/* ---- exit statuses and error positions ------------------------------- */
+
+static void expect_error(const char *args, int status, const char *needle) {
+  struct result r;
+  vmsim(&r, args);
+  if (r.status != status || !strstr(r.err, needle))
+    fail_msg("vmsim %s: status %d (want %d), stderr:\n%s\n(want it to contain '%s')", args,
+             r.status, status, r.err, needle);
+}
+
+static void test_usage_errors(void **state) {
+  (void)state;
+  expect_error("frobnicate", 2, "unknown command 'frobnicate'");
+  expect_error("run", 2, "run needs a scenario file");
+  expect_error("run x.yaml --output xml", 2, "--output: 'xml'");
+  expect_error("run x.yaml --bogus", 2, "unknown option '--bogus'");
+  expect_error("run x.yaml --seed -3", 2, "--seed");
+  expect_error("replay t.txt", 2, "replay needs --trace-format");
+  expect_error("replay t.txt --trace-format csv", 2, "unknown trace format 'csv'");
+  expect_error("replay t.txt --trace-format text --frames 0", 2, "--frames");
+  expect_error("run missing.yaml", 2, "missing.yaml");
+  expect_error("policies --plugin ./nothere.so", 2, "nothere.so");
+}
+
+/* Each class of scenario error: file:line:column and status 2. */
+static void test_scenario_errors(void **state) {
+  (void)state;
+  write_file("malformed.yaml", "vm:\n  policy: [clock\n");
+  expect_error("run malformed.yaml", 2, "malformed.yaml:");
+  write_file("unknown.yaml", "vm:\n  policy: clock\n  swapines: 60\n");
+  expect_error("run unknown.yaml", 2, "unknown.yaml:3:3: error: unknown key 'swapines'");
+  write_file("type.yaml", "vm:\n  swappiness: lots\n");
+  expect_error("run type.yaml", 2, "type.yaml:2:15: error:");
+  write_file("range.yaml", "vm:\n  swappiness: 201\n");
+  expect_error("run range.yaml", 2, "range.yaml:2:15: error:");
+  write_file("fit.yaml", "machine:\n  nodes:\n    - memory: 64MiB\n      cpus: 1\n"
+                         "      zones: {DMA: 128MiB, Normal: rest}\n");
+  expect_error("run fit.yaml", 2, "fit.yaml:");
+  write_file("policy.yaml", "vm:\n  policy: nosuchpolicy\n");
+  expect_error("run policy.yaml", 2, "policy.yaml:2:11: error:");
+}
+
+/* A malformed trace record: its line, status 2, nothing simulated. */
+static void test_trace_errors(void **state) {
+  (void)state;
+  write_file("bad.txt", "R 1000\nW 2000\nX 3000\n");
+  expect_error("replay bad.txt --trace-format text --frames 4", 2, "bad.txt:3:");
+  write_file("bad.lackey", " L 00001000,4\n S zzz,4\n");
+  expect_error("replay bad.lackey --trace-format lackey", 2, "bad.lackey:2:");
+  /* A truncated oracleGeneral record (24 bytes each; 30 here). */
+  FILE *f;
+  char path[300];
+  snprintf(path, sizeof(path), "%s/short.bin", tmpdir);
+  f = fopen(path, "wb");
+  assert_non_null(f);
+  /* Record 1: time 0, object 7, size 4096, next access -1 (never);
+   * then 6 bytes of a second record. */
+  unsigned char rec[30] = {0};
+  rec[4] = 7;
+  rec[13] = 0x10;
+  memset(rec + 16, 0xff, 8);
+  fwrite(rec, 1, sizeof(rec), f);
+  fclose(f);
+  expect_error("replay short.bin --trace-format oracleGeneral", 2, "record 2");
+}
+
+/* ---- replay counts ------------------------------------------------------ */
+
+/* Write pages[] as a text trace of reads (page p at address p * 4096). */
+static void write_trace(const char *name, const unsigned *pages, size_t n) {
+  char path[300];
+  snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  for (size_t i = 0; i < n; i++)
+    fprintf(f, "R %x\n", (pages[i] + 16) * 4096);
+  fclose(f);
+}
+
+static uint64_t replay_misses(const char *trace, const char *policy, unsigned frames) {
+  char args[256];
+  struct result r;
+  snprintf(args, sizeof(args), "replay %s --trace-format text --frames %u --policy %s --output json",
+           trace, frames, policy);
+  vmsim(&r, args);
+  if (r.status != 0)
+    fail_msg("vmsim %s: status %d\n%s", args, r.status, r.err);
+  return json_u64(r.out, "misses");
+}
+
+/* Belady's anomaly: FIFO on 1,2,3,4,1,2,5,1,2,3,4,5 misses 9 times with 3
+ * frames and 10 times with 4 (Belady, Nelson, Shedler 1969). */
+static void test_replay_belady(void **state) {
+  (void)state;
+  static const unsigned s[] = {1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5};
+  write_trace("belady.txt", s, ARRAY_SIZE(s));
+  assert_int_equal(replay_misses("belady.txt", "fifo", 3), 9);
+  assert_int_equal(replay_misses("belady.txt", "fifo", 4), 10);
+}
+
+/* Brute-force references: LRU (evict least recently used) and OPT (evict
+ * the page used farthest in the future, or never). */
+static unsigned ref_misses(const unsigned *s, size_t n, unsigned frames, bool opt) {
+  unsigned mem[64], last[64], nr = 0, misses = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned j;
+    for (j = 0; j < nr && mem[j] != s[i]; j++)
+      ;
+    if (j < nr) {
+      last[j] = (unsigned)i;
+      continue;
+    }
+    misses++;
+    if (nr < frames) {
+      mem[nr] = s[i], last[nr++] = (unsigned)i;
+      continue;
+    }
+    unsigned victim = 0;
+    size_t best = 0;
+    for (j = 0; j < nr; j++) {
+      size_t key;
+      if (opt) {
+        size_t k = i + 1;
+        while (k < n && s[k] != mem[j])
+          k++;
+        key = k; /* n: never used again */
+      } else {
+        key = SIZE_MAX - last[j];
+      }
+      if (key > best) /* first of equal keys: the lowest slot */
+        best = key, victim = j;
+    }
+    mem[victim] = s[i], last[victim] = (unsigned)i;
+  }
+  return misses;
+}
+
+static void test_replay_lru_opt_vs_bruteforce(void **state) {
+  (void)state;
+  unsigned s[1500];
+  uint64_t seed = 42;
+  for (size_t i = 0; i < ARRAY_SIZE(s); i++) /* a skewed mix over 40 pages */
+    s[i] = (unsigned)(test_rand(&seed) % 100 < 70 ? test_rand(&seed) % 10 : test_rand(&seed) % 40);
+  write_trace("mix.txt", s, ARRAY_SIZE(s));
+  for (unsigned frames = 5; frames <= 25; frames += 10) {
+    assert_int_equal(replay_misses("mix.txt", "lru", frames),
+                     ref_misses(s, ARRAY_SIZE(s), frames, false));
+    /* OPT's count does not depend on how ties are broken. */
+    assert_int_equal(replay_misses("mix.txt", "opt", frames),
+                     ref_misses(s, ARRAY_SIZE(s), frames, true));
+  }
+}
+
+/* ---- determinism --------------------------------------------------------- */
+
+static void strip_host(char *json) {
+  char *h = strstr(json, "\"host\"");
+  assert_non_null(h);
+  *h = 0;
+}
+
+static void test_run_twice_identical(void **state) {
+  (void)state;
+  static struct result a, b;
+  vmsim(&a, "run " VMSIM_TEST_SRCDIR "/../examples/scenarios/default.yaml --seed 7 --output json");
+  vmsim(&b, "run " VMSIM_TEST_SRCDIR "/../examples/scenarios/default.yaml --seed 7 --output json");
+  assert_int_equal(a.status, 0);
+  assert_int_equal(b.status, 0);
+  strip_host(a.out);
+  strip_host(b.out);
+  assert_string_equal(a.out, b.out);
+  assert_true(json_u64(a.out, "kswapd_wakeups") > 0);
+  assert_int_equal(json_u64(a.out, "integrity_errors"), 0);
+  /* Another seed is another run. */
+  vmsim(&b, "run " VMSIM_TEST_SRCDIR "/../examples/scenarios/default.yaml --seed 8 --output json");
+  strip_host(b.out);
+  assert_true(strcmp(a.out, b.out) != 0);
+}
+
+static void test_default_and_policies(void **state) {
+  (void)state;
+  static struct result r;
+  vmsim(&r, "");
+  assert_int_equal(r.status, 0);
+  assert_non_null(strstr(r.out, "invariant check: passed"));
+  vmsim(&r, "policies");
+  assert_int_equal(r.status, 0);
+  assert_non_null(strstr(r.out, "clock"));
+  assert_non_null(strstr(r.out, "fifo"));
+  vmsim(&r, "--version");
+  assert_int_equal(r.status, 0);
+  assert_non_null(strstr(r.out, VMSIM_VERSION_STRING));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_usage_errors),
+    cmocka_unit_test(test_scenario_errors),
+    cmocka_unit_test(test_trace_errors),
+    cmocka_unit_test(test_replay_belady),
+    cmocka_unit_test(test_replay_lru_opt_vs_bruteforce),
+    cmocka_unit_test(test_run_twice_identical),
+    cmocka_unit_test(test_default_and_policies),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
