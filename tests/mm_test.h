@@ -18,6 +18,8 @@
 #define ANON (VMSIM_MAP_PRIVATE | VMSIM_MAP_ANONYMOUS)
 /* 256 MiB: 2 MiB aligned, in the first GiB (PGD and PUD index 0). */
 #define BASE UINT64_C(0x10000000)
+/* 512 MiB: another 2 MiB page-table leaf of the same PMD. */
+#define BASE2 UINT64_C(0x20000000)
 
 /*
  * A 16 MiB one-node machine, all of it one Normal zone of 4096 frames, with
@@ -52,15 +54,52 @@ static inline uint64_t live_allocs(void) {
   return st.nr_allocs - st.nr_frees;
 }
 
+/*
+ * Fail each host allocation of a call in turn (fail_after(n), n = 1, 2, ...)
+ * until the call succeeds: each failure must be VMSIM_ENOMEM, pass the
+ * caller's checks (after_failure, if any) and leave the machine consistent.
+ * Returns the n that succeeded.
+ */
+static inline unsigned fail_each_allocation(vmsim_sim *sim, int (*call)(vmsim_sim *, void *),
+                                            void *arg,
+                                            void (*after_failure)(vmsim_sim *, void *)) {
+  for (unsigned n = 1;; n++) {
+    vmsim_alloc_fail_after(n, false);
+    int rc = call(sim, arg);
+    vmsim_alloc_fail_after(0, false);
+    if (rc == 0)
+      return n;
+    if (rc != VMSIM_ENOMEM)
+      fail_msg("allocation %u failed: %s, expected ENOMEM", n, vmsim_err_name(rc));
+    if (after_failure)
+      after_failure(sim, arg);
+    assert_sim_consistent(sim);
+  }
+}
+
 static inline uint32_t new_process(vmsim_sim *sim) {
   uint32_t pid = 0;
   assert_ok(vmsim_process_create(sim, &pid));
   return pid;
 }
 
+static inline uint32_t new_file(vmsim_sim *sim, uint64_t pages) {
+  uint32_t file = 0;
+  assert_ok(vmsim_file_create(sim, pages, &file));
+  return file;
+}
+
 static inline void map_anon(vmsim_sim *sim, uint32_t pid, uint64_t addr, uint64_t pages,
                             unsigned prot) {
   assert_ok(vmsim_mmap(sim, pid, addr, pages * PAGE, prot, ANON, 0, 0));
+}
+
+/* small_sim() with one process mapping `pages` anon read-write pages at BASE. */
+static inline vmsim_sim *sim_with_anon(uint32_t nr_cpus, uint64_t pages, uint32_t *pid) {
+  vmsim_sim *sim = small_sim(nr_cpus);
+  *pid = new_process(sim);
+  map_anon(sim, *pid, BASE, pages, RW);
+  return sim;
 }
 
 static inline void map_file(vmsim_sim *sim, uint32_t pid, uint64_t addr, uint64_t pages,
@@ -80,7 +119,9 @@ static inline vmsim_tlb_info tlb_info(const vmsim_sim *sim, uint32_t cpu) {
   return info;
 }
 
-static inline uint64_t vmstat_get(const vmsim_sim *sim, int item) { return vmsim_vmstat(sim, item); }
+static inline uint64_t vmstat_get(const vmsim_sim *sim, int item) {
+  return vmsim_vmstat(sim, item);
+}
 
 /* The PTE of `vaddr` in a running process, 0 where no table holds one. */
 static inline vmsim_pte_t pte_at(vmsim_sim *sim, uint32_t pid, uint64_t vaddr) {

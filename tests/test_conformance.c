@@ -128,57 +128,40 @@ BAD_POLICY(greedy, BUG_GREEDY)
 BAD_POLICY(lazy, BUG_LAZY)
 BAD_POLICY(random, BUG_NONDETERMINISTIC)
 
-/* The suite fails `ops` with a message naming `scenario` and `property`. */
-static void fails(const vmsim_policy_ops *ops, const char *scenario, const char *property) {
-  char msg[512] = "", want[128];
-  assert_ok(vmsim_policy_register(ops, msg, sizeof(msg)));
-  int rc = vmsim_policy_conformance(ops->name, msg, sizeof(msg));
-  snprintf(want, sizeof(want), "policy '%s', scenario '%s': %s: ", ops->name, scenario, property);
-  if (rc != VMSIM_ECORRUPT || strncmp(msg, want, strlen(want)) != 0)
-    fail_msg("%s: got %s \"%s\", expected ECORRUPT and \"%s...\"", ops->name, vmsim_err_name(rc),
-             msg, want);
-}
-
-static void test_catches_mlocked_on_evictable_list(void **state) {
+/* The suite fails each broken policy with a message naming the scenario
+ * and the property it breaks. */
+static void test_catches_broken_policies(void **state) {
   (void)state;
-  fails(&mlock_ops, "on-demand", "mlocked pages are on an unevictable list");
-}
-
-static void test_catches_evictable_on_unevictable_list(void **state) {
-  (void)state;
-  fails(&park_ops, "on-demand", "only mlocked pages are on an unevictable list");
-}
-
-static void test_catches_pages_left_isolated(void **state) {
-  (void)state;
-  fails(&isolate_ops, "on-demand", "no integrity error");
-}
-
-static void test_catches_greedy_on_demand(void **state) {
-  (void)state;
-  fails(&greedy_ops, "on-demand", "on demand, no eviction while a frame is free");
-}
-
-static void test_catches_lazy_on_demand(void **state) {
-  (void)state;
-  fails(&lazy_ops, "on-demand", "every access succeeds");
-}
-
-static void test_catches_nondeterminism(void **state) {
-  (void)state;
-  fails(&random_ops, "on-demand", "determinism");
+  static const struct {
+    const vmsim_policy_ops *ops;
+    const char *scenario, *property;
+  } cases[] = {
+    {&mlock_ops, "on-demand", "mlocked pages are on an unevictable list"},
+    {&park_ops, "on-demand", "only mlocked pages are on an unevictable list"},
+    {&isolate_ops, "on-demand", "no integrity error"},
+    {&greedy_ops, "on-demand", "on demand, no eviction while a frame is free"},
+    {&lazy_ops, "on-demand", "every access succeeds"},
+    {&random_ops, "on-demand", "determinism"},
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+    const vmsim_policy_ops *ops = cases[i].ops;
+    char msg[512] = "", want[128];
+    assert_ok(vmsim_policy_register(ops, msg, sizeof(msg)));
+    int rc = vmsim_policy_conformance(ops->name, msg, sizeof(msg));
+    print_message("%s\n", msg);
+    snprintf(want, sizeof(want), "policy '%s', scenario '%s': %s: ", ops->name, cases[i].scenario,
+             cases[i].property);
+    if (rc != VMSIM_ECORRUPT || strncmp(msg, want, strlen(want)) != 0)
+      fail_msg("%s: got %s \"%s\", expected ECORRUPT and \"%s...\"", ops->name,
+               vmsim_err_name(rc), msg, want);
+  }
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_registered_policies_conform),
     cmocka_unit_test(test_unknown_policy),
-    cmocka_unit_test(test_catches_mlocked_on_evictable_list),
-    cmocka_unit_test(test_catches_evictable_on_unevictable_list),
-    cmocka_unit_test(test_catches_pages_left_isolated),
-    cmocka_unit_test(test_catches_greedy_on_demand),
-    cmocka_unit_test(test_catches_lazy_on_demand),
-    cmocka_unit_test(test_catches_nondeterminism),
+    cmocka_unit_test(test_catches_broken_policies),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

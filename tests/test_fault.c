@@ -14,26 +14,38 @@
 
 static bool pte_has(vmsim_pte_t pte, vmsim_pte_t bits) { return (pte & bits) == bits; }
 
+/* A process's fault and rss counters, and the machine's fault and read
+ * counters (vmstat), all at once. */
+struct counts {
+  uint64_t pgfault, pgmajfault, rss_anon, rss_file; /* the process */
+  uint64_t vm_pgfault, vm_pgmajfault, pgpgin;        /* the machine */
+};
+static void assert_counts(vmsim_sim *sim, uint32_t pid, struct counts want) {
+  vmsim_process_info pi = proc_info(sim, pid);
+  struct counts got = {pi.pgfault, pi.pgmajfault, pi.rss_anon, pi.rss_file,
+                       VS(pgfault), VS(pgmajfault), VS(pgpgin)};
+  if (memcmp(&got, &want, sizeof(got)) != 0)
+    fail_msg("pid %u: pgfault %" PRIu64 " pgmajfault %" PRIu64 " rss %" PRIu64 "/%" PRIu64
+             ", vmstat pgfault %" PRIu64 " pgmajfault %" PRIu64 " pgpgin %" PRIu64
+             "; expected %" PRIu64 " %" PRIu64 " %" PRIu64 "/%" PRIu64 ", %" PRIu64 " %" PRIu64
+             " %" PRIu64,
+             pid, got.pgfault, got.pgmajfault, got.rss_anon, got.rss_file, got.vm_pgfault,
+             got.vm_pgmajfault, got.pgpgin, want.pgfault, want.pgmajfault, want.rss_anon,
+             want.rss_file, want.vm_pgfault, want.vm_pgmajfault, want.pgpgin);
+}
+
 /* ---- first touch ------------------------------------------------------ */
 
 static void test_first_touch_anon_is_minor_and_zeroed(void **state) {
   (void)state;
-  vmsim_sim *sim = small_sim(2);
-  uint32_t pid = new_process(sim);
-  map_anon(sim, pid, BASE, 4, RW);
+  uint32_t pid;
+  vmsim_sim *sim = sim_with_anon(2, 4, &pid);
   uint64_t free0 = VS(nr_free_pages);
 
   /* A read of a never-touched page: one minor fault, one new frame. */
   assert_ok(vmsim_access(sim, 0, pid, BASE + 0x123, false));
-  vmsim_process_info pi = proc_info(sim, pid);
-  assert_int_equal(pi.pgfault, 1);
-  assert_int_equal(pi.pgmajfault, 0);
-  assert_int_equal(pi.accesses, 1);
-  assert_int_equal(pi.rss_anon, 1);
-  assert_int_equal(pi.rss_file, 0);
-  assert_int_equal(VS(pgfault), 1);
-  assert_int_equal(VS(pgmajfault), 0);
-  assert_int_equal(VS(pgpgin), 0);
+  assert_counts(sim, pid, (struct counts){1, 0, 1, 0, 1, 0, 0});
+  assert_int_equal(proc_info(sim, pid).accesses, 1);
   assert_int_equal(VS(nr_free_pages), free0 - 1);
   assert_int_equal(VS(nr_anon_pages), 1);
   assert_int_equal(VS(nr_inactive_anon), 1); /* clock lists everything as inactive */
@@ -48,7 +60,7 @@ static void test_first_touch_anon_is_minor_and_zeroed(void **state) {
   assert_int_equal(page->index, BASE >> VMSIM_PAGE_SHIFT);
   assert_int_equal(page->mapcount, 1);
   assert_int_equal(rmap_len(sim, page), 1);
-  assert_true(rmap_has(sim, page, pid, BASE));
+  assert_true(rmap_has(sim, page, pid, BASE)); /* the page's address, not the access's */
   /* Writable VMA: a writable PTE even on a read fault; the read set A only. */
   vmsim_pte_t pte = pte_at(sim, pid, BASE);
   assert_true(pte_has(pte, VMSIM_PTE_PRESENT | VMSIM_PTE_USER | VMSIM_PTE_WRITE |
@@ -75,9 +87,8 @@ static void test_first_touch_anon_is_minor_and_zeroed(void **state) {
 
 static void test_accessed_dirty_bits_and_page_referenced(void **state) {
   (void)state;
-  vmsim_sim *sim = small_sim(2);
-  uint32_t pid = new_process(sim);
-  map_anon(sim, pid, BASE, 2, RW);
+  uint32_t pid;
+  vmsim_sim *sim = sim_with_anon(2, 2, &pid);
 
   assert_ok(vmsim_access(sim, 0, pid, BASE, false));
   assert_true(vmsim_pte_young(pte_at(sim, pid, BASE)));
@@ -130,9 +141,8 @@ static void test_accessed_dirty_bits_and_page_referenced(void **state) {
  */
 static void test_tlb_hits_misses_and_lru_eviction(void **state) {
   (void)state;
-  vmsim_sim *sim = small_sim(1);
-  uint32_t pid = new_process(sim);
-  map_anon(sim, pid, BASE, 65, RW);
+  uint32_t pid;
+  vmsim_sim *sim = sim_with_anon(1, 65, &pid);
   uint64_t k[5];
   for (int i = 0; i < 5; i++)
     k[i] = BASE + (uint64_t)i * 16 * PAGE;
@@ -259,7 +269,7 @@ static void test_shootdown_reaches_only_cpus_that_ran_the_mm(void **state) {
   vmsim_sim *sim = s.sim;
   s.p = new_process(sim);
   s.q = new_process(sim);
-  assert_ok(vmsim_file_create(sim, 4, &s.file));
+  s.file = new_file(sim, 4);
   map_file(sim, s.p, SHARED_AT, 4, RW, SHARED, s.file, 0);
   map_file(sim, s.p, PRIVATE_AT, 4, RW, PRIVATE, s.file, 0);
   map_anon(sim, s.p, ANON_AT, 4, RW);
@@ -322,6 +332,15 @@ static void test_shootdown_reaches_only_cpus_that_ran_the_mm(void **state) {
   assert_tlb_delta(sim, 2, &t2, 1, 0, 0, 0, 0, 0);
   assert_tlb_delta(sim, 3, &t3, 1, 0, 0, 0, 0, 0);
 
+  /* fork, on CPU 0 too: P's two writable private pages (the COW copy and
+   * an anon page) are write-protected, and the address space is flushed
+   * once at the end, as dup_mmap() does with flush_tlb_mm(). */
+  run_on_0_and_1(&s, ANON_AT + PAGE);
+  uint32_t child;
+  assert_ok(vmsim_process_fork(sim, s.p, &child));
+  assert_shot_down(&s, 0, 1);
+  assert_false(vmsim_pte_write(pte_at(sim, s.p, PRIVATE_AT)));
+
   /* exit, on CPU 0 too. */
   run_on_0_and_1(&s, ANON_AT + PAGE);
   assert_ok(vmsim_process_exit(sim, s.p));
@@ -334,37 +353,24 @@ static void test_shootdown_reaches_only_cpus_that_ran_the_mm(void **state) {
 static void test_shared_file_page_two_processes(void **state) {
   (void)state;
   vmsim_sim *sim = small_sim(2);
-  uint32_t p1 = new_process(sim), p2 = new_process(sim), file;
-  assert_ok(vmsim_file_create(sim, 4, &file));
-  /* File page 1 is at BASE + PAGE in p1 and at BASE2 in p2 (pgoff 1). */
-  const uint64_t a1 = BASE + PAGE, a2 = UINT64_C(0x20000000);
+  uint32_t p1 = new_process(sim), p2 = new_process(sim), file = new_file(sim, 4);
+  /* File page 1 is at a1 in p1 and at BASE2 in p2 (pgoff 1). */
+  const uint64_t a1 = BASE + PAGE;
   map_file(sim, p1, BASE, 4, RW, SHARED, file, 0);
-  map_file(sim, p2, a2, 2, RW, SHARED, file, 1);
+  map_file(sim, p2, BASE2, 2, RW, SHARED, file, 1);
   uint64_t free0 = VS(nr_free_pages);
 
   /* First touch: not in the page cache, read from the file: major. */
   assert_ok(vmsim_access(sim, 0, p1, a1, false));
-  vmsim_process_info i1 = proc_info(sim, p1);
-  assert_int_equal(i1.pgfault, 1);
-  assert_int_equal(i1.pgmajfault, 1);
-  assert_int_equal(i1.rss_file, 1);
-  assert_int_equal(i1.rss_anon, 0);
-  assert_int_equal(VS(pgfault), 1);
-  assert_int_equal(VS(pgmajfault), 1);
-  assert_int_equal(VS(pgpgin), 4); /* one 4 KiB page, counted in KiB */
+  /* pgpgin: one 4 KiB page, counted in KiB */
+  assert_counts(sim, p1, (struct counts){1, 1, 0, 1, 1, 1, 4});
   assert_int_equal(VS(nr_file_pages), 1);
   assert_int_equal(VS(nr_mapped), 1);
   assert_int_equal(VS(nr_free_pages), free0 - 1);
 
   /* The other process finds it cached: minor, no I/O, no new frame. */
-  assert_ok(vmsim_access(sim, 1, p2, a2, false));
-  vmsim_process_info i2 = proc_info(sim, p2);
-  assert_int_equal(i2.pgfault, 1);
-  assert_int_equal(i2.pgmajfault, 0);
-  assert_int_equal(i2.rss_file, 1);
-  assert_int_equal(VS(pgfault), 2);
-  assert_int_equal(VS(pgmajfault), 1);
-  assert_int_equal(VS(pgpgin), 4);
+  assert_ok(vmsim_access(sim, 1, p2, BASE2, false));
+  assert_counts(sim, p2, (struct counts){1, 0, 0, 1, 2, 1, 4});
   assert_int_equal(VS(nr_file_pages), 1);
   assert_int_equal(VS(nr_mapped), 1);
   assert_int_equal(VS(nr_free_pages), free0 - 1);
@@ -372,7 +378,7 @@ static void test_shared_file_page_two_processes(void **state) {
 
   /* One frame, in the page cache at index 1, mapped twice. */
   struct vmsim_page *page = page_at(sim, p1, a1);
-  assert_ptr_equal(page_at(sim, p2, a2), page);
+  assert_ptr_equal(page_at(sim, p2, BASE2), page);
   assert_ptr_equal(cached_page(sim, file, 1), page);
   assert_null(cached_page(sim, file, 0));
   assert_null(cached_page(sim, file, 2));
@@ -384,14 +390,14 @@ static void test_shared_file_page_two_processes(void **state) {
   assert_int_equal(page->mapcount, 2);
   assert_int_equal(rmap_len(sim, page), 2);
   assert_true(rmap_has(sim, page, p1, a1));
-  assert_true(rmap_has(sim, page, p2, a2));
+  assert_true(rmap_has(sim, page, p2, BASE2));
 
   /* Shared and writable: a write needs no fault and is seen by both. */
-  assert_true(vmsim_pte_write(pte_at(sim, p2, a2)));
-  assert_ok(vmsim_access(sim, 1, p2, a2, true));
+  assert_true(vmsim_pte_write(pte_at(sim, p2, BASE2)));
+  assert_ok(vmsim_access(sim, 1, p2, BASE2, true));
   assert_int_equal(proc_info(sim, p2).pgfault, 1);
   assert_int_equal(token_seq(page->token), 1);
-  assert_true(vmsim_pte_dirty(pte_at(sim, p2, a2)));
+  assert_true(vmsim_pte_dirty(pte_at(sim, p2, BASE2)));
   assert_false(vmsim_pte_dirty(pte_at(sim, p1, a1)));
 
   /* The rmap walk finds both young PTEs; p1 ran on CPU 0 (the initiator:
@@ -401,12 +407,12 @@ static void test_shared_file_page_two_processes(void **state) {
   assert_tlb_delta(sim, 0, &t0, 0, 0, 0, 1, 0, 0);
   assert_tlb_delta(sim, 1, &t1, 0, 0, 0, 1, 0, 1);
   assert_false(vmsim_pte_young(pte_at(sim, p1, a1)));
-  assert_false(vmsim_pte_young(pte_at(sim, p2, a2)));
+  assert_false(vmsim_pte_young(pte_at(sim, p2, BASE2)));
 
   /* Unmapped from both through the rmap: two file markers, still cached. */
   vmsim__try_to_unmap(sim, page, 0);
   assert_int_equal(pte_at(sim, p1, a1), VMSIM_PTE_FILE);
-  assert_int_equal(pte_at(sim, p2, a2), VMSIM_PTE_FILE);
+  assert_int_equal(pte_at(sim, p2, BASE2), VMSIM_PTE_FILE);
   assert_int_equal(page->mapcount, 0);
   assert_int_equal(rmap_len(sim, page), 0);
   assert_int_equal(VS(nr_mapped), 0);
@@ -421,31 +427,24 @@ static void test_shared_file_page_two_processes(void **state) {
 static void test_private_file_mapping_cow(void **state) {
   (void)state;
   vmsim_sim *sim = small_sim(2);
-  uint32_t p1 = new_process(sim), p2 = new_process(sim), file;
-  assert_ok(vmsim_file_create(sim, 2, &file));
-  const uint64_t a2 = UINT64_C(0x20000000);
+  uint32_t p1 = new_process(sim), p2 = new_process(sim), file = new_file(sim, 2);
   map_file(sim, p1, BASE, 2, RW, PRIVATE, file, 0);
-  map_file(sim, p2, a2, 2, VMSIM_PROT_READ, SHARED, file, 0);
+  map_file(sim, p2, BASE2, 2, VMSIM_PROT_READ, SHARED, file, 0);
 
   assert_ok(vmsim_access(sim, 0, p1, BASE, false));
-  assert_ok(vmsim_access(sim, 1, p2, a2, false));
+  assert_ok(vmsim_access(sim, 1, p2, BASE2, false));
   struct vmsim_page *pc = cached_page(sim, file, 0);
   assert_non_null(pc);
   assert_ptr_equal(page_at(sim, p1, BASE), pc);
   assert_int_equal(pc->mapcount, 2);
   /* A private mapping maps the page-cache page read-only. */
   assert_false(vmsim_pte_write(pte_at(sim, p1, BASE)));
-  vmsim_pte_t p2_pte = pte_at(sim, p2, a2);
-  uint64_t free0 = VS(nr_free_pages), major0 = VS(pgmajfault);
+  vmsim_pte_t p2_pte = pte_at(sim, p2, BASE2);
+  uint64_t free0 = VS(nr_free_pages);
 
   /* p1 writes: its own anon copy; the page cache and p2 are untouched. */
   assert_ok(vmsim_access(sim, 0, p1, BASE, true));
-  vmsim_process_info i1 = proc_info(sim, p1);
-  assert_int_equal(i1.pgfault, 2);
-  assert_int_equal(i1.pgmajfault, 1);
-  assert_int_equal(i1.rss_file, 0);
-  assert_int_equal(i1.rss_anon, 1);
-  assert_int_equal(VS(pgmajfault), major0);
+  assert_counts(sim, p1, (struct counts){2, 1, 1, 0, 3, 1, 4}); /* no new I/O */
   assert_int_equal(VS(nr_free_pages), free0 - 1);
   assert_int_equal(VS(nr_anon_pages), 1);
   struct vmsim_page *copy = page_at(sim, p1, BASE);
@@ -464,8 +463,8 @@ static void test_private_file_mapping_cow(void **state) {
   assert_false(vmsim_page_test(pc, VMSIM_PG_dirty));
   assert_int_equal(pc->mapcount, 1);
   assert_int_equal(rmap_len(sim, pc), 1);
-  assert_true(rmap_has(sim, pc, p2, a2));
-  assert_int_equal(pte_at(sim, p2, a2), p2_pte);
+  assert_true(rmap_has(sim, pc, p2, BASE2));
+  assert_int_equal(pte_at(sim, p2, BASE2), p2_pte);
   assert_int_equal(proc_info(sim, p2).rss_file, 1);
 
   /* Further writes go to the copy without faulting. */
@@ -492,9 +491,8 @@ static void test_private_file_mapping_cow(void **state) {
 
 static void test_fork_cow(void **state) {
   (void)state;
-  vmsim_sim *sim = small_sim(2);
-  uint32_t parent = new_process(sim), child;
-  map_anon(sim, parent, BASE, 2, RW);
+  uint32_t parent, child;
+  vmsim_sim *sim = sim_with_anon(2, 2, &parent);
   assert_ok(vmsim_access(sim, 0, parent, BASE, true));
   assert_ok(vmsim_access(sim, 0, parent, BASE + PAGE, false));
   struct vmsim_page *orig = page_at(sim, parent, BASE);
@@ -580,8 +578,7 @@ static void test_fork_cow(void **state) {
 static void test_virtual_clock(void **state) {
   (void)state;
   vmsim_sim *sim = small_sim(2);
-  uint32_t p1 = new_process(sim), p2 = new_process(sim), file;
-  assert_ok(vmsim_file_create(sim, 2, &file));
+  uint32_t p1 = new_process(sim), p2 = new_process(sim), file = new_file(sim, 2);
   const uint64_t gib1 = UINT64_C(0x40000000); /* PUD index 1 */
   const uint64_t file_at = BASE + (UINT64_C(2) << 20); /* next PMD entry */
   const uint64_t priv_at = BASE + 16 * PAGE;           /* BASE's leaf table */
@@ -652,45 +649,50 @@ static void test_virtual_clock(void **state) {
  * access reports VMSIM_ENOMEM and leaves nothing behind (no frame, no
  * table, no mapping), and the process goes on.
  */
+struct touch_case {
+  uint32_t pid;
+  uint64_t vaddr, free0;
+};
+
+static int call_write(vmsim_sim *sim, void *arg) {
+  struct touch_case *t = arg;
+  return vmsim_access(sim, 0, t->pid, t->vaddr, true);
+}
+
+/* Nothing of the failed fault is left: no frame, no table, no mapping. */
+static void after_touch_failure(vmsim_sim *sim, void *arg) {
+  struct touch_case *t = arg;
+  vmsim_process_info pi = proc_info(sim, t->pid);
+  assert_int_equal(pi.rss_anon, 0);
+  assert_int_equal(pi.pgtables, 1); /* the PGD alone */
+  assert_int_equal(pi.accesses, 0);
+  assert_int_equal(VS(nr_free_pages), t->free0);
+  assert_int_equal(VS(nr_anon_pages), 0);
+  assert_int_equal(pte_at(sim, t->pid, t->vaddr), 0);
+}
+
 static void test_first_touch_out_of_host_memory(void **state) {
   (void)state;
   uint64_t live0 = live_allocs();
-  vmsim_sim *sim = small_sim(1);
-  uint32_t pid = new_process(sim), file;
-  assert_ok(vmsim_file_create(sim, 1, &file));
-  map_anon(sim, pid, BASE, 1, RW);
-  map_file(sim, pid, UINT64_C(0x20000000), 1, RW, SHARED, file, 0);
-  uint64_t free0 = VS(nr_free_pages);
+  uint32_t pid;
+  vmsim_sim *sim = sim_with_anon(1, 1, &pid);
+  uint32_t file = new_file(sim, 1);
+  map_file(sim, pid, BASE2, 1, RW, SHARED, file, 0);
+  struct touch_case t = {pid, BASE, VS(nr_free_pages)};
 
-  unsigned n;
-  for (n = 1;; n++) {
-    vmsim_alloc_fail_after(n, false);
-    int rc = vmsim_access(sim, 0, pid, BASE, true);
-    vmsim_alloc_fail_after(0, false);
-    if (rc == 0)
-      break;
-    assert_int_equal(rc, VMSIM_ENOMEM);
-    vmsim_process_info pi = proc_info(sim, pid);
-    assert_int_equal(pi.rss_anon, 0);
-    assert_int_equal(pi.pgtables, 1); /* the PGD alone */
-    assert_int_equal(pi.accesses, 0);
-    assert_int_equal(VS(nr_free_pages), free0);
-    assert_int_equal(VS(nr_anon_pages), 0);
-    assert_int_equal(pte_at(sim, pid, BASE), 0);
-    assert_sim_consistent(sim);
-  }
-  assert_int_equal(n, 5); /* PUD, PMD, PTE table, rmap pool, then success */
+  /* PUD, PMD, PTE table, the reverse-map pool; success at the 5th. */
+  assert_int_equal(fail_each_allocation(sim, call_write, &t, after_touch_failure), 5);
   assert_int_equal(token_seq(page_at(sim, pid, BASE)->token), 1);
 
   /* A file fault in a fresh PMD range: the table allocation fails after
    * the page was read; the page stays cached, unmapped. */
   vmsim_alloc_fail_after(1, false);
-  assert_int_equal(vmsim_access(sim, 0, pid, UINT64_C(0x20000000), false), VMSIM_ENOMEM);
+  assert_int_equal(vmsim_access(sim, 0, pid, BASE2, false), VMSIM_ENOMEM);
   vmsim_alloc_fail_after(0, false);
   assert_int_equal(proc_info(sim, pid).rss_file, 0);
   assert_int_equal(proc_info(sim, pid).pgtables, 4);
   assert_sim_consistent(sim);
-  assert_ok(vmsim_access(sim, 0, pid, UINT64_C(0x20000000), false));
+  assert_ok(vmsim_access(sim, 0, pid, BASE2, false));
   assert_int_equal(proc_info(sim, pid).pgmajfault, 1); /* read once */
   check_and_destroy(sim);
   assert_int_equal(live_allocs(), live0);

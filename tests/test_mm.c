@@ -8,7 +8,7 @@
 #include "mm_test.h"
 
 #define VS(item) vmstat_get(sim, VMSIM_VM_##item)
-#define FILE_AT UINT64_C(0x20000000)
+#define FILE_AT BASE2
 #define GIB1 UINT64_C(0x40000000)
 
 static struct vmsim_mm *mm_of(vmsim_sim *sim, uint32_t pid) {
@@ -91,10 +91,9 @@ static void test_process_lifecycle_and_info(void **state) {
 
 static void test_mmap_argument_errors(void **state) {
   (void)state;
-  vmsim_sim *sim = small_sim(1);
-  uint32_t pid = new_process(sim), file;
-  assert_ok(vmsim_file_create(sim, 8, &file));
-  map_anon(sim, pid, BASE, 4, RW); /* [BASE, BASE + 4P) */
+  uint32_t pid;
+  vmsim_sim *sim = sim_with_anon(1, 4, &pid); /* [BASE, BASE + 4P) */
+  uint32_t file = new_file(sim, 8);
   const unsigned P = VMSIM_MAP_PRIVATE, S = VMSIM_MAP_SHARED, A = VMSIM_MAP_ANONYMOUS;
   const uint64_t top = VMSIM_TASK_SIZE;
 
@@ -168,9 +167,8 @@ static void test_mmap_argument_errors(void **state) {
 
 static void test_munmap_splits_and_frees_exactly(void **state) {
   (void)state;
-  vmsim_sim *sim = small_sim(1);
-  uint32_t pid = new_process(sim);
-  map_anon(sim, pid, BASE, 8, RW);
+  uint32_t pid;
+  vmsim_sim *sim = sim_with_anon(1, 8, &pid);
   touch(sim, pid, BASE, 0, 8, true);
   vmsim_pfn_t pfn[8];
   for (int i = 0; i < 8; i++)
@@ -209,7 +207,8 @@ static void test_munmap_splits_and_frees_exactly(void **state) {
   free0 = VS(nr_free_pages);
   assert_ok(vmsim_munmap(sim, pid, BASE + PAGE, 6 * PAGE));
   assert_int_equal(VS(nr_free_pages), free0 + 4);
-  const struct vma_want ends[] = {{BASE, BASE + PAGE, ANY}, {BASE + 7 * PAGE, BASE + 8 * PAGE, ANY}};
+  const struct vma_want ends[] = {{BASE, BASE + PAGE, ANY},
+                                  {BASE + 7 * PAGE, BASE + 8 * PAGE, ANY}};
   assert_vmas(sim, pid, ends, 2);
   assert_int_equal(proc_info(sim, pid).rss_anon, 2);
 
@@ -234,8 +233,7 @@ static void test_munmap_splits_and_frees_exactly(void **state) {
 static void test_munmap_file_vma_keeps_offsets(void **state) {
   (void)state;
   vmsim_sim *sim = small_sim(1);
-  uint32_t pid = new_process(sim), file;
-  assert_ok(vmsim_file_create(sim, 10, &file));
+  uint32_t pid = new_process(sim), file = new_file(sim, 10);
   map_file(sim, pid, FILE_AT, 8, RW, VMSIM_MAP_SHARED, file, 2); /* file pages 2..9 */
   touch(sim, pid, FILE_AT, 0, 5, false);
   uint64_t free0 = VS(nr_free_pages);
@@ -268,8 +266,7 @@ static void test_exit_frees_pages_and_page_tables(void **state) {
   (void)state;
   vmsim_sim *sim = small_sim(2);
   uint64_t free0 = VS(nr_free_pages);
-  uint32_t pid = new_process(sim), other = new_process(sim), file;
-  assert_ok(vmsim_file_create(sim, 2, &file));
+  uint32_t pid = new_process(sim), other = new_process(sim), file = new_file(sim, 2);
   map_anon(sim, pid, BASE, 16, RW);
   map_anon(sim, pid, GIB1, 1, RW);
   map_file(sim, pid, FILE_AT, 2, RW, VMSIM_MAP_SHARED, file, 0);
@@ -319,8 +316,7 @@ static void test_exit_frees_pages_and_page_tables(void **state) {
 static void test_segv_and_bad_access_arguments(void **state) {
   (void)state;
   vmsim_sim *sim = small_sim(2);
-  uint32_t pid = new_process(sim), file;
-  assert_ok(vmsim_file_create(sim, 1, &file));
+  uint32_t pid = new_process(sim), file = new_file(sim, 1);
   map_anon(sim, pid, BASE, 1, RW);
   map_anon(sim, pid, BASE + PAGE, 1, VMSIM_PROT_READ);
   map_anon(sim, pid, BASE + 2 * PAGE, 1, 0); /* PROT_NONE */
@@ -398,8 +394,7 @@ static void assert_mlocked(vmsim_sim *sim, const struct vmsim_page *page, bool l
 static void test_mlocked_vma(void **state) {
   (void)state;
   vmsim_sim *sim = small_sim(1);
-  uint32_t pid = new_process(sim), other = new_process(sim), file;
-  assert_ok(vmsim_file_create(sim, 2, &file));
+  uint32_t pid = new_process(sim), other = new_process(sim), file = new_file(sim, 2);
   assert_ok(vmsim_mmap(sim, pid, BASE, 3 * PAGE, RW, ANON | VMSIM_MAP_LOCKED, 0, 0));
   map_file(sim, pid, FILE_AT, 2, RW, VMSIM_MAP_SHARED | VMSIM_MAP_LOCKED, file, 0);
   map_file(sim, other, FILE_AT, 1, RW, VMSIM_MAP_SHARED, file, 0);
@@ -467,8 +462,7 @@ static void test_mlocked_vma(void **state) {
 static void test_fork_copies_the_address_space(void **state) {
   (void)state;
   vmsim_sim *sim = small_sim(2);
-  uint32_t parent = new_process(sim), child, file;
-  assert_ok(vmsim_file_create(sim, 2, &file));
+  uint32_t parent = new_process(sim), child, file = new_file(sim, 2);
   assert_ok(vmsim_process_set_oom_score_adj(sim, parent, -300));
   map_anon(sim, parent, BASE, 4, RW);
   map_file(sim, parent, FILE_AT, 2, RW, VMSIM_MAP_SHARED, file, 0);
@@ -524,33 +518,11 @@ static void test_fork_copies_the_address_space(void **state) {
 
 /* ---- host memory exhaustion -------------------------------------------- */
 
-/*
- * Fail each host allocation of a call in turn (fail_after(n), n = 1, 2, ...)
- * until the call succeeds: each failure is VMSIM_ENOMEM and leaves the
- * machine consistent, and destroying it frees everything. Returns the n
- * that succeeded.
- */
-typedef int (*call_fn)(vmsim_sim *sim, void *arg);
-
-static unsigned fail_each_allocation(vmsim_sim *sim, call_fn call, void *arg,
-                                     void (*after_failure)(vmsim_sim *sim, void *arg)) {
-  for (unsigned n = 1;; n++) {
-    vmsim_alloc_fail_after(n, false);
-    int rc = call(sim, arg);
-    vmsim_alloc_fail_after(0, false);
-    if (rc == 0)
-      return n;
-    if (rc != VMSIM_ENOMEM)
-      fail_msg("allocation %u failed: %s, expected ENOMEM", n, vmsim_err_name(rc));
-    if (after_failure)
-      after_failure(sim, arg);
-    assert_sim_consistent(sim);
-  }
-}
-
+/* Each call of the library that allocates host memory, failing each of its
+ * allocations in turn (fail_each_allocation). */
 struct alloc_case {
   uint32_t pid, child;
-  uint64_t pages, free0, pgtables;
+  uint64_t pages, free0, pgtables, all_pgtables;
 };
 
 static int call_create(vmsim_sim *sim, void *arg) {
@@ -561,7 +533,8 @@ static int call_mmap(vmsim_sim *sim, void *arg) {
   return vmsim_mmap(sim, c->pid, BASE, c->pages * PAGE, RW, ANON, 0, 0);
 }
 static int call_fork(vmsim_sim *sim, void *arg) {
-  return vmsim_process_fork(sim, ((struct alloc_case *)arg)->pid, &((struct alloc_case *)arg)->child);
+  struct alloc_case *c = arg;
+  return vmsim_process_fork(sim, c->pid, &c->child);
 }
 
 static void after_mmap_failure(vmsim_sim *sim, void *arg) {
@@ -576,7 +549,7 @@ static void after_fork_failure(vmsim_sim *sim, void *arg) {
   assert_int_equal(pi.rss_anon, c->pages);
   assert_int_equal(pi.pgtables, c->pgtables);
   assert_int_equal(VS(nr_free_pages), c->free0);
-  assert_int_equal(VS(nr_page_table_pages), c->pgtables);
+  assert_int_equal(VS(nr_page_table_pages), c->all_pgtables); /* the child's are gone */
   assert_int_equal(page_at(sim, c->pid, BASE)->mapcount, 1);
 }
 
@@ -586,9 +559,13 @@ static void test_out_of_host_memory(void **state) {
   vmsim_sim *sim = small_sim(1);
   struct alloc_case c = {0};
 
-  /* The process table (first process), the mm, its PGD. */
-  assert_int_equal(fail_each_allocation(sim, call_create, &c, NULL), 4);
-  assert_int_equal(c.pid, 1); /* the failures used no pid */
+  /* The first process: n = 1 fails the process table; n = 2 the mm (the
+   * grown table stays); n = 3 succeeds with the mm and PGD. A second one:
+   * the mm, then its PGD. The failures use no pid. */
+  assert_int_equal(fail_each_allocation(sim, call_create, &c, NULL), 3);
+  assert_int_equal(c.pid, 1);
+  assert_int_equal(fail_each_allocation(sim, call_create, &c, NULL), 3);
+  assert_int_equal(c.pid, 2);
 
   /* The VMA array. */
   c.pages = 1023;
@@ -604,6 +581,7 @@ static void test_out_of_host_memory(void **state) {
   c.free0 = VS(nr_free_pages);
   c.pgtables = proc_info(sim, c.pid).pgtables;
   assert_int_equal(c.pgtables, 5);
+  c.all_pgtables = VS(nr_page_table_pages);
   assert_int_equal(fail_each_allocation(sim, call_fork, &c, after_fork_failure), 9);
   assert_int_equal(proc_info(sim, c.child).rss_anon, c.pages);
   assert_int_equal(page_at(sim, c.pid, BASE)->mapcount, 2);

@@ -218,6 +218,50 @@ static void test_opt_without_future(void **state) {
 }
 
 /*
+ * OPT's heap after pages leave it from anywhere (page_del at exit): a first
+ * process fills memory twice over with made-up futures and exits; on the
+ * emptied machine a second one must see exactly the brute-force OPT count.
+ */
+static void test_opt_after_exit(void **state) {
+  (void)state;
+  const uint64_t frames = 12, first = 2 * frames;
+  uint32_t *refs = test_malloc(RANDOM_REFS * sizeof(*refs));
+  uint64_t *next = test_malloc(RANDOM_REFS * sizeof(*next));
+  random_string(11, refs, RANDOM_REFS);
+  next_uses(refs, RANDOM_REFS, RANDOM_PAGES, next);
+
+  vmsim_sim *sim = demand_sim("opt", frames);
+  uint32_t gone = 0, pid = 0;
+  uint64_t rng = 5;
+  assert_ok(vmsim_process_create(sim, &gone));
+  assert_ok(vmsim_mmap(sim, gone, BASE, first * PAGE, VMSIM_PROT_READ | VMSIM_PROT_WRITE,
+                       VMSIM_MAP_PRIVATE | VMSIM_MAP_ANONYMOUS, 0, 0));
+  for (uint64_t i = 0; i < first; i++)
+    assert_ok(vmsim_access_future(sim, 0, gone, BASE + i * PAGE, false,
+                                  first + test_rand(&rng) % 1000));
+  assert_ok(vmsim_process_exit(sim, gone));
+  assert_int_equal(vmsim_vmstat(sim, VMSIM_VM_nr_free_pages), frames);
+
+  assert_ok(vmsim_process_create(sim, &pid));
+  assert_ok(vmsim_mmap(sim, pid, BASE, RANDOM_PAGES * PAGE, VMSIM_PROT_READ | VMSIM_PROT_WRITE,
+                       VMSIM_MAP_PRIVATE | VMSIM_MAP_ANONYMOUS, 0, 0));
+  uint64_t faults0 = vmsim_vmstat(sim, VMSIM_VM_pgfault);
+  uint64_t steal0 = vmsim_vmstat(sim, VMSIM_VM_pgsteal_direct);
+  for (size_t i = 0; i < RANDOM_REFS; i++)
+    assert_ok(vmsim_access_future(sim, 0, pid, BASE + refs[i] * PAGE, false,
+                                  next[i] == UINT64_MAX ? UINT64_MAX : first + next[i]));
+  uint64_t faults = vmsim_vmstat(sim, VMSIM_VM_pgfault) - faults0;
+  assert_int_equal(faults, ref_faults(REF_OPT, frames, refs, RANDOM_REFS, RANDOM_PAGES));
+  assert_int_equal(vmsim_vmstat(sim, VMSIM_VM_pgsteal_direct) - steal0, faults - frames);
+  char msg[256];
+  if (vmsim_check(sim, msg, sizeof(msg)))
+    fail_msg("vmsim_check: %s", msg);
+  vmsim_sim_destroy(sim);
+  test_free(next);
+  test_free(refs);
+}
+
+/*
  * The reference policies under kswapd, with swap and a working set larger
  * than memory: the machine stays consistent, nothing is lost, kswapd did
  * evict, and the mlocked region stays resident.
@@ -268,6 +312,7 @@ int main(void) {
     cmocka_unit_test(test_lru_opt_belady_string),
     cmocka_unit_test(test_random_strings),
     cmocka_unit_test(test_opt_without_future),
+    cmocka_unit_test(test_opt_after_exit),
     cmocka_unit_test(test_kswapd_mode),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

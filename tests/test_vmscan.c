@@ -206,16 +206,19 @@ static void test_burst_triggers_direct_reclaim(void **state) {
 
 #define MAX_CALLS 4096
 
-/* One do_shrink_slab() call as the cache saw it. */
+/* One do_shrink_slab() call as the cache saw it, with the reclaim
+ * counters at that moment (shrink_slab runs at the end of each pass). */
 struct slab_call {
   int priority;
   uint64_t freeable;   /* what count_objects returned */
   uint32_t first_scan; /* its scan_objects calls: scans[first_scan ..] */
   uint32_t nr_scans;
   bool on_kswapd;
+  uint64_t pageoutrun, allocstall, pgscan_kswapd, pgsteal_kswapd;
 };
 
 struct slab_cache {
+  const vmsim_sim *sim;
   pthread_t main_thread;
   uint64_t objects;
   uint32_t seeks;
@@ -233,6 +236,10 @@ static uint64_t slab_count(void *ctx, vmsim_shrink_control *sc) {
     .freeable = c->objects,
     .first_scan = c->nr_scan_calls,
     .on_kswapd = !pthread_equal(pthread_self(), c->main_thread),
+    .pageoutrun = rt_vmstat(c->sim, VMSIM_VM_pageoutrun),
+    .allocstall = rt_vmstat(c->sim, VMSIM_VM_allocstall),
+    .pgscan_kswapd = rt_vmstat(c->sim, VMSIM_VM_pgscan_kswapd),
+    .pgsteal_kswapd = rt_vmstat(c->sim, VMSIM_VM_pgsteal_kswapd),
   };
   return c->objects;
 }
@@ -286,6 +293,52 @@ static uint64_t replay(const struct slab_cache *c, uint64_t *deferred) {
 }
 
 /*
+ * The priorities the shrinker was called at are those of the reclaim
+ * passes that ran. Every kswapd run (a new pageoutrun) and every direct
+ * reclaim (a new allocstall) starts at DEF_PRIORITY 12 (rules 13, 20).
+ * Within a kswapd run, a pass lowers the priority for the next one only
+ * when it scanned less than nr_to_reclaim = max(HIGH 192, 32) = 192 or
+ * reclaimed nothing (rule 20); the pass's scanned and stolen pages are the
+ * growth of pgscan_kswapd and pgsteal_kswapd since the previous call.
+ */
+static void check_priorities(const struct slab_cache *c) {
+  const struct slab_call *ks = NULL, *dr = NULL; /* the last kswapd and direct passes */
+  uint64_t ks_scanned = 0, ks_stolen = 0;        /* what the last kswapd pass did */
+  unsigned kswapd = 0, direct = 0, kept = 0;
+  for (uint32_t k = 0; k < c->nr_calls; k++) {
+    const struct slab_call *call = &c->calls[k];
+    assert_true(call->priority >= 0 && call->priority <= 12);
+    if (!call->on_kswapd) {
+      /* try_to_free_pages() on one node: one pass per priority. */
+      if (!dr || call->allocstall != dr->allocstall)
+        assert_int_equal(call->priority, 12);
+      else
+        assert_int_equal(call->priority, dr->priority - 1);
+      dr = call;
+      direct++;
+      continue;
+    }
+    if (!ks || call->pageoutrun != ks->pageoutrun) {
+      assert_int_equal(call->priority, 12);
+    } else {
+      int lower = ks_scanned < 192 || ks_stolen == 0;
+      if (call->priority != ks->priority - lower)
+        fail_msg("kswapd pass at priority %d after one at %d that scanned %" PRIu64
+                 " and stole %" PRIu64, call->priority, ks->priority, ks_scanned, ks_stolen);
+      kept += !lower;
+    }
+    assert_true(call->priority >= 1);
+    ks_scanned = call->pgscan_kswapd - (ks ? ks->pgscan_kswapd : 0);
+    ks_stolen = call->pgsteal_kswapd - (ks ? ks->pgsteal_kswapd : 0);
+    ks = call;
+    kswapd++;
+  }
+  /* Both reclaimers ran, and some kswapd pass did enough to keep its
+   * priority. */
+  assert_true(kswapd > 0 && direct > 0 && kept > 0);
+}
+
+/*
  * Two caches of different sizes and seeks, registered on a machine under
  * swap pressure (ssd: kswapd falls behind, so both kswapd and direct
  * reclaim call shrink_slab at many priorities). Every request each cache
@@ -300,6 +353,7 @@ static void test_shrinkers_scanned_in_proportion(void **state) {
   small = (struct slab_cache){.main_thread = pthread_self(), .objects = 30000, .seeks = 8,
                               .batch = 64};
   vmsim_sim *sim = rt_sim(4096, 8192, "ssd");
+  big.sim = small.sim = sim;
   uint32_t id_big, id_small;
   assert_ok(vmsim_shrinker_register(
       sim, &(vmsim_shrinker){.count_objects = slab_count, .scan_objects = slab_scan, .ctx = &big},
@@ -326,15 +380,7 @@ static void test_shrinkers_scanned_in_proportion(void **state) {
   assert_int_equal(rt_vmstat(sim, VMSIM_VM_slabs_scanned), scanned);
   assert_true(scanned > 0);
 
-  /* Both reclaimers ran, at several priorities. */
-  bool kswapd = false, direct = false, prio12 = false, lower = false;
-  for (uint32_t k = 0; k < big.nr_calls; k++) {
-    kswapd |= big.calls[k].on_kswapd;
-    direct |= !big.calls[k].on_kswapd;
-    prio12 |= big.calls[k].priority == 12;
-    lower |= big.calls[k].priority < 12;
-  }
-  assert_true(kswapd && direct && prio12 && lower);
+  check_priorities(&big);
   assert_true(rt_vmstat(sim, VMSIM_VM_allocstall) > 0);
   /* Each shrink_node pass calls each cache once, in id order. */
   assert_int_equal(big.nr_calls, small.nr_calls);

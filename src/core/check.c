@@ -140,6 +140,9 @@ static void check_frames(struct checker *c) {
     bool user = vmsim_page_test(p, VMSIM_PG_anon) || p->mapping;
     if (c->state[pfn] == F_FREE)
       continue;
+    CHECK(c, !vmsim_page_test(p, VMSIM_PG_buddy),
+          "buddy: pfn %" PRIu64 " is marked free (PG_buddy) but %s", pfn,
+          c->state[pfn] == F_LRU ? "is on an LRU list" : "is in no free block");
     CHECK(c, !vmsim_page_test(p, VMSIM_PG_lru) || c->state[pfn] == F_LRU,
           "lru: pfn %" PRIu64 " has PG_lru but is on no list", pfn);
     CHECK(c, !vmsim_page_test(p, VMSIM_PG_isolated), "lru: pfn %" PRIu64 " is isolated", pfn);

@@ -119,6 +119,14 @@ static int conf_file(struct conf *c, uint64_t pages, uint32_t *file) {
   return err ? conf_fail(c, "setup", "vmsim_file_create: %s", vmsim_err_name(err)) : 0;
 }
 
+/* A machine, and a process with `anon_pages` of anon memory at REGION(1). */
+static int conf_start(struct conf *c, uint32_t nr_nodes, uint64_t frames, bool on_demand,
+                      uint32_t *pid, uint64_t anon_pages) {
+  CONF_TRY(conf_create(c, nr_nodes, frames, on_demand));
+  CONF_TRY(conf_process(c, pid));
+  return conf_mmap(c, *pid, REGION(1), anon_pages, VMSIM_MAP_PRIVATE | VMSIM_MAP_ANONYMOUS, 0);
+}
+
 /* ---- driving it ---------------------------------------------------------- */
 
 static int conf_access(struct conf *c, uint32_t cpu, uint32_t pid, uint64_t vaddr, bool write,
@@ -254,12 +262,12 @@ static int conf_check_locked_resident(struct conf *c) {
  * test of the mlocked regions, which adds accesses). */
 static int conf_check(struct conf *c, const char *phase, bool final) {
   char why[512];
-  if (vmsim_check(c->sim, why, sizeof(why)))
-    return conf_fail(c, "vmsim_check() passes", "after %s: %s", phase, why);
   if (vmsim_integrity_errors(c->sim))
     return conf_fail(c, "no integrity error", "after %s: %" PRIu64 " integrity errors (pages left "
                      "isolated or unlisted by the policy, or contents lost)",
                      phase, vmsim_integrity_errors(c->sim));
+  if (vmsim_check(c->sim, why, sizeof(why)))
+    return conf_fail(c, "vmsim_check() passes", "after %s: %s", phase, why);
   CONF_TRY(conf_check_counters(c));
   CONF_TRY(conf_check_lists(c));
   if (final) {
@@ -281,6 +289,10 @@ static int conf_demand_check(struct conf *c, uint64_t frames, enum vmsim_vmstat_
   uint64_t steal = v[VMSIM_VM_pgsteal_direct] + v[VMSIM_VM_pgsteal_kswapd];
   uint64_t want = n > frames ? n - frames : 0;
   const char *what = vmsim_vmstat_name((int)count);
+  if (vmsim_integrity_errors(c->sim))
+    return conf_fail(c, "no integrity error", "after %s %" PRIu64 ": %" PRIu64 " integrity errors "
+                     "(pages left isolated or unlisted by the policy, or contents lost)",
+                     what, n, vmsim_integrity_errors(c->sim));
   if (steal > want)
     return conf_fail(c, "on demand, no eviction while a frame is free",
                      "%" PRIu64 " evictions after %s %" PRIu64 " with %" PRIu64 " frames (expected %" PRIu64
@@ -311,9 +323,7 @@ static int scn_on_demand(struct conf *c) {
   uint64_t next[DEMAND_REFS], last[40];
   uint32_t pid;
 
-  CONF_TRY(conf_create(c, 1, DEMAND_FRAMES, true));
-  CONF_TRY(conf_process(c, &pid));
-  CONF_TRY(conf_mmap(c, pid, REGION(1), pages, VMSIM_MAP_PRIVATE | VMSIM_MAP_ANONYMOUS, 0));
+  CONF_TRY(conf_start(c, 1, DEMAND_FRAMES, true, &pid, pages));
   CONF_TRY(conf_mmap(c, pid, REGION(2), locked,
                      VMSIM_MAP_PRIVATE | VMSIM_MAP_ANONYMOUS | VMSIM_MAP_LOCKED, 0));
   for (uint64_t i = 0; i < locked; i++) {
@@ -351,9 +361,7 @@ static int scn_on_demand(struct conf *c) {
 static int scn_kswapd_anon(struct conf *c) {
   const uint64_t pages = 1536;
   uint32_t pid;
-  CONF_TRY(conf_create(c, 1, 1024, false));
-  CONF_TRY(conf_process(c, &pid));
-  CONF_TRY(conf_mmap(c, pid, REGION(1), pages, VMSIM_MAP_PRIVATE | VMSIM_MAP_ANONYMOUS, 0));
+  CONF_TRY(conf_start(c, 1, 1024, false, &pid, pages));
   CONF_TRY(conf_sweep(c, 0, pid, REGION(1), pages, true));
   CONF_TRY(conf_check(c, "writing every page", false));
   CONF_TRY(conf_random(c, 0, pid, REGION(1), pages, 4000, 4));
@@ -392,10 +400,8 @@ static int scn_file(struct conf *c) {
 static int scn_mlock(struct conf *c) {
   const uint64_t locked = 128, locked_file = 64, pressure = 1536;
   uint32_t pid, file;
-  CONF_TRY(conf_create(c, 1, 1024, false));
-  CONF_TRY(conf_process(c, &pid));
+  CONF_TRY(conf_start(c, 1, 1024, false, &pid, pressure));
   CONF_TRY(conf_file(c, 256, &file));
-  CONF_TRY(conf_mmap(c, pid, REGION(1), pressure, VMSIM_MAP_PRIVATE | VMSIM_MAP_ANONYMOUS, 0));
   CONF_TRY(conf_mmap(c, pid, REGION(3), locked_file, VMSIM_MAP_SHARED | VMSIM_MAP_LOCKED, file));
   CONF_TRY(conf_sweep(c, 0, pid, REGION(1), pressure / 2, true));
   CONF_TRY(conf_sweep(c, 0, pid, REGION(3), locked_file, false));
@@ -418,9 +424,7 @@ static int scn_mlock(struct conf *c) {
 static int scn_fork_exit(struct conf *c) {
   const uint64_t pages = 700, other = 800;
   uint32_t parent, child, third;
-  CONF_TRY(conf_create(c, 1, 1024, false));
-  CONF_TRY(conf_process(c, &parent));
-  CONF_TRY(conf_mmap(c, parent, REGION(1), pages, VMSIM_MAP_PRIVATE | VMSIM_MAP_ANONYMOUS, 0));
+  CONF_TRY(conf_start(c, 1, 1024, false, &parent, pages));
   CONF_TRY(conf_sweep(c, 0, parent, REGION(1), pages, true));
   int err = vmsim_process_fork(c->sim, parent, &child);
   if (err)
@@ -446,11 +450,9 @@ static int scn_fork_exit(struct conf *c) {
 static int scn_two_nodes(struct conf *c) {
   const uint64_t pages = 1000;
   uint32_t pid[2];
-  CONF_TRY(conf_create(c, 2, 768, false));
-  for (uint32_t n = 0; n < 2; n++) {
-    CONF_TRY(conf_process(c, &pid[n]));
-    CONF_TRY(conf_mmap(c, pid[n], REGION(1), pages, VMSIM_MAP_PRIVATE | VMSIM_MAP_ANONYMOUS, 0));
-  }
+  CONF_TRY(conf_start(c, 2, 768, false, &pid[0], pages));
+  CONF_TRY(conf_process(c, &pid[1]));
+  CONF_TRY(conf_mmap(c, pid[1], REGION(1), pages, VMSIM_MAP_PRIVATE | VMSIM_MAP_ANONYMOUS, 0));
   for (uint64_t i = 0; i < pages; i++)
     for (uint32_t n = 0; n < 2; n++)
       CONF_TRY(conf_access(c, n, pid[n], REGION(1) + i * PAGE, true, UINT64_MAX));

@@ -127,11 +127,20 @@ int vmsim__map_page(vmsim_sim *sim, struct vmsim_mm *mm, struct vmsim_vma *vma, 
   return 0;
 }
 
+/* rmap walk callback: is this mapping in a locked VMA? (stops the walk) */
+static int mapped_locked(vmsim_sim *sim, struct vmsim_page *page, struct vmsim_mm *mm,
+                         uint64_t vaddr, vmsim_pte_t *ptep, void *arg) {
+  (void)sim, (void)page, (void)ptep, (void)arg;
+  struct vmsim_vma *vma = vmsim__find_vma(mm, vaddr);
+  return vma && vma_is_locked(vma);
+}
+
 /*
  * page_remove_rmap() and what follows it: `mm` no longer maps `page` at
  * `vaddr` (the caller rewrites the PTE). An anon page whose last mapping
  * went away dies with it, unless the swap cache must keep it for other
- * swap PTEs.
+ * swap PTEs. A page that stays is munlocked once no locked VMA maps it
+ * (munlock_vma_page(): its other mappers may be unlocked, e.g. since fork).
  */
 static void page_remove_mapping(vmsim_sim *sim, struct vmsim_mm *mm, uint64_t vaddr,
                                 vmsim_pte_t pte, struct vmsim_page *page) {
@@ -140,22 +149,27 @@ static void page_remove_mapping(vmsim_sim *sim, struct vmsim_mm *mm, uint64_t va
     vmsim__set_page_dirty(sim, page);
   vmsim__rmap_del(sim, page, mm->pid, vaddr);
   mm->rss[anon ? MM_ANONPAGES : MM_FILEPAGES]--;
-  if (--page->mapcount)
-    return;
-  if (anon) {
-    if (vmsim_page_test(page, VMSIM_PG_swapcache) && !sim->swap->try_to_free_swap(sim, page))
-      return; /* still referenced through swap entries */
-    sim->token_ledger -= token_seq(page->token); /* the contents die */
-    vmsim__put_user_page(sim, page);
-    return;
+  if (--page->mapcount == 0) {
+    if (anon && (!vmsim_page_test(page, VMSIM_PG_swapcache) ||
+                 sim->swap->try_to_free_swap(sim, page))) {
+      sim->token_ledger -= token_seq(page->token); /* the contents die */
+      vmsim__put_user_page(sim, page);
+      return;
+    }
+    /* A file page stays in the page cache, dirty or not: reclaim writes
+     * it back and drops it later. So does an anon page that swap entries
+     * still reference, in the swap cache. */
+    if (!anon)
+      sim->vmstat[VMSIM_VM_nr_mapped]--;
   }
-  /* A file page stays in the page cache, dirty or not: reclaim writes it
-   * back and drops it later. */
-  sim->vmstat[VMSIM_VM_nr_mapped]--;
-  if (vmsim_page_test_and_clear(page, VMSIM_PG_mlocked)) {
+  if (vmsim_page_test(page, VMSIM_PG_mlocked) &&
+      !vmsim__rmap_walk(sim, page, mapped_locked, NULL)) {
+    vmsim_page_clear(page, VMSIM_PG_mlocked);
     sim->vmstat[VMSIM_VM_nr_mlock]--;
-    vmsim__lru_del(sim, page); /* munlock: back to an evictable list */
-    vmsim__lru_add(sim, page);
+    if (vmsim_page_test(page, VMSIM_PG_lru)) { /* back to an evictable list */
+      vmsim__lru_del(sim, page);
+      vmsim__lru_add(sim, page);
+    }
   }
 }
 

@@ -271,6 +271,7 @@ struct fork_arg {
   struct vmsim_mm *parent, *child;
   struct vmsim_vma *vma;
   int err;
+  bool wrprotected;
 };
 
 /*
@@ -295,8 +296,7 @@ static int fork_one(void *arg, uint64_t vaddr, vmsim_pte_t *ptep) {
     if (!vma_is_shared(f->vma) && vmsim_pte_write(pte)) {
       pte = vmsim__pte_wrprotect(pte);
       *ptep = pte; /* non-zero to non-zero: a plain store */
-      vmsim__tlb_shootdown_page(sim->cpus, sim->nr_cpus, f->parent->cpumask,
-                                f->parent->last_cpu, f->parent->pid, vaddr);
+      f->wrprotected = true; /* flushed once, at the end of the fork */
     }
     pte = vmsim__pte_mkold(pte);
     if (vma_is_shared(f->vma))
@@ -334,15 +334,23 @@ int vmsim_process_fork(vmsim_sim *sim, uint32_t pid, uint32_t *child_pid) {
     }
     child->cap_vmas = parent->nr_vmas;
   }
-  for (uint32_t i = 0; i < parent->nr_vmas; i++) {
-    struct fork_arg f = {sim, parent, child, &parent->vmas[i], 0};
+  bool wrprotected = false;
+  for (uint32_t i = 0; i < parent->nr_vmas && !err; i++) {
+    struct fork_arg f = {sim, parent, child, &parent->vmas[i], 0, false};
     /* mlock is not inherited across fork (VM_LOCKED is cleared). */
     child->vmas[child->nr_vmas] = parent->vmas[i];
     child->vmas[child->nr_vmas++].flags &= ~(unsigned)VMSIM_MAP_LOCKED;
     vmsim__pgtable_walk(&parent->pgt, parent->vmas[i].start, parent->vmas[i].end, fork_one, &f);
-    if ((err = f.err))
-      goto fail;
+    wrprotected |= f.wrprotected;
+    err = f.err;
   }
+  /* dup_mmap() ends with flush_tlb_mm(): the parent's CPUs drop the
+   * writable translations of every page now shared copy-on-write. */
+  if (wrprotected)
+    vmsim__tlb_shootdown_asid(sim->cpus, sim->nr_cpus, parent->cpumask, parent->last_cpu,
+                              parent->pid);
+  if (err)
+    goto fail;
   *child_pid = cpid;
   return 0;
 

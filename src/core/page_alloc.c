@@ -276,6 +276,7 @@ struct vmsim_page *vmsim__alloc_pages(vmsim_sim *sim, struct vmsim_node *preferr
 void vmsim__free_pages(vmsim_sim *sim, struct vmsim_page *page, unsigned order) {
   page->refcount = 0;
   page->private = 0;
+  page->mapping = 0; /* free_pages_prepare(): a free page belongs to no one */
   page->flags &= ~VMSIM_PAGE_FLAGS_MASK; /* keep only the zone id */
   sim->vmstat[VMSIM_VM_pgfree] += UINT64_C(1) << order;
   sim->nodes[vmsim_page_nid(page)].kswapd_failures = 0; /* a page was freed */

@@ -46,6 +46,15 @@
  *   stands for the fault that would have mapped it again (age up).
  *   2.4.0 kept anon pages off the LRU until swap_out put them in the swap
  *   cache; here they are listed from their first fault.
+ *   Both variants run under the simulator's reclaim drivers (modern
+ *   kswapd and direct reclaim, priority 12 down to 0), not 2.0's
+ *   try_to_free_page (6 down to 0) or 2.4.0's kswapd/refill_inactive loops.
+ * Tunables (policy_params): variant = linux20 | linux24; age_max 1..255;
+ *   initial_age 0..age_max; age_advance 1..age_max; age_decline: linux20
+ *   1..age_max (subtracted), linux24 1..7 (a right shift, 1 = halving).
+ *   Unset constants take the variant's defaults: linux20 3, 3, 20, 1
+ *   (2.0 swap_control), linux24 2, 3, 64, 1 (PAGE_AGE_START, PAGE_AGE_ADV,
+ *   PAGE_AGE_MAX, halving). The variant cannot change once pages are listed.
  * Era: Linux 2.0 (1996) and Linux 2.4.0 (January 2001); 2.2 dropped the
  *   age and 2.4.10 removed it again.
  * State: page->policy holds the age (0..age_max <= 255). Per node: the
@@ -56,8 +65,8 @@
  *   on inactive lists have age 0 when put there; linux20 uses only the
  *   active and unevictable lists; 0 <= age <= age_max.
  * Cost: O(1) per page added, freed or read. linux20 reclaim is O(pages
- *   visited), one rmap walk each; an eviction needs at most
- *   n * (visits from age_max to 0 + 1) visits. linux24 reclaim scans both
+ *   visited), one rmap walk each; on demand an eviction takes at most
+ *   n * (visits from age_max to 0 + 2) + 1 visits. linux24 reclaim scans both
  *   inactive lists once (twice for inactive_dirty when short) and
  *   nr_active >> priority active pages, one rmap walk per page examined.
  * Source: linux-reclaim.md rules 1, 2 and 6; Linux 2.0 mm/swap.c
@@ -69,7 +78,6 @@
  *   page_launder, reclaim_page, inactive_shortage), mm/filemap.c
  *   (__find_page_nolock).
  */
-#include <stdio.h>
 #include <stdlib.h>
 
 #include <vmsim/mm.h>
@@ -491,24 +499,43 @@ static uint32_t param_hi(const struct aging_state *st, enum aging_param p) {
   return param(st, P_MAX);
 }
 
-/* Every constant in its range; the message names `key`, the tunable just
- * set, when it is what made another constant fall out of range. */
+static bool param_ok(const struct aging_state *st, enum aging_param p) {
+  uint32_t v = param(st, p);
+  return v >= param_lo(p) && v <= param_hi(st, p);
+}
+
+/* The constant called `key`, or NR_PARAMS. */
+static int param_index(const char *key) {
+  int p = 0;
+  while (p < NR_PARAMS && strcmp(key, aging_param_keys[p]) != 0)
+    p++;
+  return p;
+}
+
+/* Constant `p` is out of range; `key` is the tunable just set. */
+static int param_error(const struct aging_state *st, enum aging_param p, const char *key,
+                       char *msg, size_t len) {
+  const char *why = p == P_MAX                                     ? ""
+                    : p == P_DECLINE && st->variant == AGING_LINUX24 ? " (linux24: a right shift)"
+                                                                     : " (at most age_max)";
+  uint32_t v = param(st, p), lo = param_lo(p), hi = param_hi(st, p);
+  if (strcmp(key, aging_param_keys[p]) == 0)
+    return vmsim__errf(msg, len, VMSIM_ECONFIG, "aging: %s = %u is out of range %u..%u%s", key, v,
+                       lo, hi, why);
+  return vmsim__errf(msg, len, VMSIM_ECONFIG,
+                     "aging: with %s as set, %s = %u is out of range %u..%u%s", key,
+                     aging_param_keys[p], v, lo, hi, why);
+}
+
+/* Every constant in its range: the one named `key` first, then those that
+ * setting `key` may have pushed out of range. */
 static int check_params(const struct aging_state *st, const char *key, char *msg, size_t len) {
-  for (int p = 0; p < NR_PARAMS; p++) {
-    uint32_t v = param(st, (enum aging_param)p), lo = param_lo((enum aging_param)p),
-             hi = param_hi(st, (enum aging_param)p);
-    if (v >= lo && v <= hi)
-      continue;
-    const char *why = p == P_MAX                                     ? ""
-                      : p == P_DECLINE && st->variant == AGING_LINUX24 ? " (linux24: a right shift)"
-                                                                       : " (at most age_max)";
-    if (strcmp(key, aging_param_keys[p]) == 0)
-      return vmsim__errf(msg, len, VMSIM_ECONFIG, "aging: %s = %u is out of range %u..%u%s", key,
-                         v, lo, hi, why);
-    return vmsim__errf(msg, len, VMSIM_ECONFIG,
-                       "aging: with %s as set, %s = %u is out of range %u..%u%s", key,
-                       aging_param_keys[p], v, lo, hi, why);
-  }
+  int k = param_index(key);
+  if (k < NR_PARAMS && !param_ok(st, (enum aging_param)k))
+    return param_error(st, (enum aging_param)k, key, msg, len);
+  for (int p = 0; p < NR_PARAMS; p++)
+    if (!param_ok(st, (enum aging_param)p))
+      return param_error(st, (enum aging_param)p, key, msg, len);
   return 0;
 }
 
@@ -533,9 +560,7 @@ static int aging_configure(vmsim_lruvec *lruvec, void *state, const char *key, c
       return vmsim__errf(msg, len, VMSIM_EBUSY,
                          "aging: variant cannot change while pages are on the lists");
   } else {
-    int p = 0;
-    while (p < NR_PARAMS && strcmp(key, aging_param_keys[p]) != 0)
-      p++;
+    int p = param_index(key);
     if (p == NR_PARAMS)
       return VMSIM_ENOENT;
     char *end;

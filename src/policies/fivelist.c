@@ -99,10 +99,10 @@ static const enum vmsim_lru_kind fivelist_list_kinds[NR_LRU_LISTS] = {
 
 /* Per node: what the kernel keeps in struct lruvec besides the lists. */
 struct fivelist_node {
-  uint64_t nonresident_age;           /* evictions + activations */
-  uint64_t anon_cost, file_cost;      /* lru_note_cost(), decayed */
-  uint64_t activations[ANON_AND_FILE];  /* workingset_activate_* here */
-  uint64_t refaults[ANON_AND_FILE];   /* activations[] at the last snapshot */
+  uint64_t nonresident_age;            /* evictions + activations */
+  uint64_t anon_cost, file_cost;       /* lru_note_cost(), decayed */
+  uint64_t activations[ANON_AND_FILE]; /* workingset_activate_* here */
+  uint64_t refaults[ANON_AND_FILE];    /* activations[] at the last snapshot */
 };
 
 /* One reclaim pass over the node (shrink_node): what prepare_scan_count()
@@ -331,6 +331,16 @@ static void fivelist_mark_accessed(vmsim_lruvec *lv, void *state, struct vmsim_p
   }
 }
 
+/* Count a workingset_*_{anon,file} event: the file item follows the anon
+ * one, as WORKINGSET_REFAULT_BASE + file does in the kernel. */
+_Static_assert(VMSIM_VM_workingset_refault_file == VMSIM_VM_workingset_refault_anon + 1 &&
+                   VMSIM_VM_workingset_activate_file == VMSIM_VM_workingset_activate_anon + 1 &&
+                   VMSIM_VM_workingset_restore_file == VMSIM_VM_workingset_restore_anon + 1,
+               "workingset counters come in anon, file pairs");
+static void count_workingset(vmsim_lruvec *lv, enum vmsim_vmstat_item anon_item, bool file) {
+  vmsim_count_event(lv, (enum vmsim_vmstat_item)(anon_item + file), 1);
+}
+
 /* workingset_eviction(): remember the age at eviction, then age. */
 static uint64_t fivelist_evict(vmsim_lruvec *lv, void *state, struct vmsim_page *page) {
   struct fivelist_node *st = state;
@@ -353,8 +363,7 @@ static void fivelist_refault(vmsim_lruvec *lv, void *state, struct vmsim_page *p
   struct fivelist_node *st = state;
   bool file = page_is_file(page);
 
-  vmsim_count_event(lv, file ? VMSIM_VM_workingset_refault_file : VMSIM_VM_workingset_refault_anon,
-                    1);
+  count_workingset(lv, VMSIM_VM_workingset_refault_anon, file);
   uint32_t nid = (uint32_t)(shadow >> SHADOW_NID_SHIFT) & ((1u << SHADOW_NID_BITS) - 1);
   if (!(shadow & SHADOW_VALID) || nid != vmsim_lruvec_nid(lv))
     return;
@@ -375,13 +384,11 @@ static void fivelist_refault(vmsim_lruvec *lv, void *state, struct vmsim_page *p
   vmsim_page_set(page, VMSIM_PG_active); /* page_add puts it on the active list */
   age_nonresident(st, 1);
   st->activations[file]++;
-  vmsim_count_event(lv,
-                    file ? VMSIM_VM_workingset_activate_file : VMSIM_VM_workingset_activate_anon, 1);
+  count_workingset(lv, VMSIM_VM_workingset_activate_anon, file);
   if (shadow & SHADOW_WORKINGSET) { /* it was active before its eviction */
     vmsim_page_set(page, VMSIM_PG_workingset);
     lru_note_cost(lv, st, file, 1, 0); /* lru_note_cost_refault() */
-    vmsim_count_event(lv,
-                      file ? VMSIM_VM_workingset_restore_file : VMSIM_VM_workingset_restore_anon, 1);
+    count_workingset(lv, VMSIM_VM_workingset_restore_anon, file);
   }
 }
 

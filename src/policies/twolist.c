@@ -47,8 +47,9 @@
  *   here). PG_active and PG_referenced per page, no page->policy. Per node:
  *   nr_scan_active, nr_scan_inactive, prev_priority, temp_priority.
  * Invariants: PG_active is set exactly on pages of the active list;
- *   mlocked pages are only on the unevictable list; each accumulator stays
- *   below 32 between passes, except when a pass stopped early.
+ *   mlocked pages are only on the unevictable list; each accumulator is
+ *   below 32 between passes (a batch once started is spent, or dropped
+ *   when the pass has reclaimed enough, as in 2.6.11).
  * Cost: O(1) per page added, freed or read; a pass scans at most the
  *   accumulated pages, one rmap walk per inactive page examined and per
  *   mapped active page examined when reclaim_mapped.
@@ -156,7 +157,9 @@ static void note_priority(struct twolist_state *st, int priority) {
 static bool reclaim_mapped(vmsim_lruvec *lruvec, const struct twolist_state *st,
                            const vmsim_scan_control *sc) {
   const vmsim_sim *sim = vmsim_lruvec_sim(lruvec);
-  uint64_t mapped = vmsim_vmstat(sim, VMSIM_VM_nr_mapped) + vmsim_vmstat(sim, VMSIM_VM_nr_anon_pages);
+  /* 2.6.11's nr_mapped counted anon and file pages */
+  uint64_t mapped =
+      vmsim_vmstat(sim, VMSIM_VM_nr_mapped) + vmsim_vmstat(sim, VMSIM_VM_nr_anon_pages);
   uint64_t mapped_ratio = mapped * 100 / vmsim_nr_pages(sim);
   uint64_t distress = 100u >> st->prev_priority;
   uint64_t swap_tendency = mapped_ratio / 2 + distress + sc->swappiness;

@@ -80,7 +80,8 @@ static yaml_node_t *get(struct loader *l, const yaml_node_t *map, const char *ke
 static int pages_of(struct loader *l, yaml_node_t *v, const char *field, uint64_t *pages) {
   uint64_t bytes;
   int err = vmsim__yaml_bytes(&l->y, v, field, VMSIM_PAGE_SIZE, &bytes);
-  *pages = bytes >> VMSIM_PAGE_SHIFT;
+  if (!err)
+    *pages = bytes >> VMSIM_PAGE_SHIFT;
   return err;
 }
 
@@ -112,8 +113,6 @@ static int parse_duration_fields(struct loader *l, yaml_node_t *map, const char 
 
 static const char *const machine_keys[] = {"nodes", "distance", "tlb", "swap", "costs", NULL};
 static const char *const node_keys[] = {"memory", "cpus", "zones", NULL};
-/* In enum vmsim_zone_type order. */
-static const char *const zone_keys[] = {"DMA", "DMA32", "Normal", "Movable", NULL};
 static const char *const tlb_keys[] = {"l1_entries", "l1_ways", "l2_entries", "l2_ways", NULL};
 static const char *const cost_keys[] = {"l1_tlb_hit",  "l2_tlb_hit",  "walk_level",
                                         "minor_fault", "major_fault", "file_read",
@@ -125,11 +124,14 @@ static const char *const swap_types[] = {"ssd", "nvme", "zram", "hdd", NULL};
 /* Zones in address order, each a size or `rest`; they must fill the node. */
 static int parse_zones(struct loader *l, uint32_t nid, yaml_node_t *zones) {
   vmsim_node_config *nc = &l->scn->cfg.nodes[nid];
+  const char *zone_keys[VMSIM_NR_ZONES + 1] = {NULL}; /* DMA, DMA32, Normal, Movable */
   const char *rest = NULL;
   uint64_t sum = 0;
   char a[32], b[32];
   int err;
 
+  for (int zt = 0; zt < VMSIM_NR_ZONES; zt++)
+    zone_keys[zt] = vmsim__zone_name((enum vmsim_zone_type)zt);
   if (!zones) {
     nc->zone_pages[VMSIM_ZONE_NORMAL] = VMSIM_ZONE_REST;
     return 0;
@@ -202,8 +204,9 @@ static int parse_nodes(struct loader *l, yaml_node_t *seq) {
     }
     cpus += nc->nr_cpus;
     if (cpus > VMSIM_MAX_CPUS)
-      return ERRF(l, vcpus ? vcpus : node, "cpus: the machine has %" PRIu64 " CPUs in all (expected: "
-                  "at most %d)", cpus, VMSIM_MAX_CPUS);
+      return ERRF(l, vcpus ? vcpus : node,
+                  "cpus: the machine has %" PRIu64 " CPUs in all (expected: at most %d)", cpus,
+                  VMSIM_MAX_CPUS);
     if ((err = parse_zones(l, i, get(l, node, "zones"))))
       return err;
   }
@@ -917,25 +920,26 @@ static yaml_node_t *config_node(struct loader *l, const char *msg) {
 }
 
 /*
- * vmsim_config_validate() on the whole configuration without its tunables,
- * then on each tunable alone, so that a tunable the policy refuses is
- * reported at its own line.
+ * vmsim_config_validate() on the configuration without its tunables, then
+ * with the first 1, 2, ... of them (the policy applies them in order, and a
+ * tunable's range may depend on those before it), so that the tunable the
+ * policy refuses is reported at its own line.
  */
 static int check_config(struct loader *l) {
-  const vmsim_config *cfg = &l->scn->cfg;
-  vmsim_config one = *cfg;
+  vmsim_config *cfg = &l->scn->cfg;
+  uint32_t nr_params = cfg->nr_policy_params, i;
   char msg[256];
-  int err;
+  int err = 0;
 
-  one.nr_policy_params = 0;
-  if ((err = vmsim_config_validate(&one, msg, sizeof(msg))))
-    return err == VMSIM_ENOMEM ? nomem(l) : ERRF(l, config_node(l, msg), "%s", msg);
-  one.nr_policy_params = 1;
-  for (uint32_t i = 0; i < cfg->nr_policy_params; i++) {
-    memcpy(&one.policy_params[0], &cfg->policy_params[i], sizeof(one.policy_params[0]));
-    if ((err = vmsim_config_validate(&one, msg, sizeof(msg))))
-      return err == VMSIM_ENOMEM ? nomem(l) : ERRF(l, l->param[i], "%s", msg);
+  for (i = 0; i <= nr_params && !err; i++) {
+    cfg->nr_policy_params = i;
+    err = vmsim_config_validate(cfg, msg, sizeof(msg));
   }
+  cfg->nr_policy_params = nr_params;
+  if (err == VMSIM_ENOMEM)
+    return nomem(l);
+  if (err) /* i is one past the count that failed */
+    return ERRF(l, i > 1 ? l->param[i - 2] : config_node(l, msg), "%s", msg);
   return 0;
 }
 

@@ -447,8 +447,8 @@ int vmsim__yaml_uint(struct vmsim__yaml *y, const yaml_node_t *node, const char 
   if (rc)
     return rc;
   if (v < min || v > max)
-    return vmsim__yaml_errf(y, node, VMSIM_ECONFIG, "%s: %" PRIu64 " is out of range (expected: %s)",
-                            field, v, expected);
+    return vmsim__yaml_errf(y, node, VMSIM_ECONFIG,
+                            "%s: %" PRIu64 " is out of range (expected: %s)", field, v, expected);
   *out = v;
   return 0;
 }
