@@ -38,6 +38,13 @@ static inline void rt_config(vmsim_config *cfg, uint64_t pages, uint64_t swap_pa
     assert_ok(vmsim_swap_preset(preset, swap_pages, &cfg->swap[0]));
 }
 
+/* End of a scenario: the machine passes vmsim_check(); then it goes. */
+#define rt_done(sim)                                                               \
+  do {                                                                             \
+    assert_sim_consistent(sim);                                                    \
+    vmsim_sim_destroy(sim);                                                        \
+  } while (0)
+
 static inline vmsim_sim *rt_create(const vmsim_config *cfg) {
   vmsim_sim *sim = NULL;
   assert_ok(vmsim_sim_create(&sim, cfg));
@@ -91,8 +98,70 @@ static inline struct vmsim_page *rt_page(vmsim_sim *sim, uint32_t pid, uint64_t 
   return vmsim_pte_present(pte) ? &sim->mem_map[vmsim_pte_pfn(pte)] : NULL;
 }
 
+/*
+ * A region's expected contents: page i has received writes(ctx, i) writes.
+ * rt_write_counts() makes them (each page written that many times in a
+ * row); rt_expect_counts() reads every page (swapping it in as needed) and
+ * compares the write count of its content token.
+ */
+typedef uint32_t (*rt_writes_fn)(const void *ctx, uint64_t i);
+
+static inline void rt_write_counts(vmsim_sim *sim, uint32_t pid, uint64_t base, uint64_t n,
+                                   rt_writes_fn writes, const void *ctx) {
+  for (uint64_t i = 0; i < n; i++)
+    for (uint32_t w = writes(ctx, i); w; w--)
+      assert_ok(vmsim_access(sim, 0, pid, base + i * RT_PAGE, true));
+}
+
+static inline void rt_expect_counts(vmsim_sim *sim, uint32_t pid, uint64_t base, uint64_t n,
+                                    rt_writes_fn writes, const void *ctx) {
+  for (uint64_t i = 0; i < n; i++) {
+    assert_ok(vmsim_access(sim, 0, pid, base + i * RT_PAGE, false));
+    struct vmsim_page *p = rt_page(sim, pid, base + i * RT_PAGE);
+    assert_non_null(p);
+    if (token_seq(p->token) != writes(ctx, i))
+      fail_msg("pid %u page %" PRIu64 ": %u writes, expected %u", pid, i, token_seq(p->token),
+               writes(ctx, i));
+  }
+}
+
+/* Write-access pages of a region from page `from` on, up to page `max`,
+ * until an access fails; its error is returned, and the number of pages
+ * that were written goes to *done. */
+static inline int rt_grow_until_error(vmsim_sim *sim, uint32_t pid, uint64_t base, uint64_t from,
+                                      uint64_t max, uint64_t *done) {
+  int rc = 0;
+  uint64_t i;
+  for (i = from; i < max && rc == 0; i++)
+    rc = vmsim_access(sim, 0, pid, base + i * RT_PAGE, true);
+  *done = rc ? i - 1 : i;
+  return rc;
+}
+
 static inline uint64_t rt_vmstat(const vmsim_sim *sim, enum vmsim_vmstat_item item) {
   return vmsim_vmstat(sim, item);
+}
+
+/* A scan_control as direct reclaim on no particular CPU starts one:
+ * DEF_PRIORITY, every zone, may write, unmap and (if swap is left) swap. */
+static inline vmsim_scan_control rt_scan_control(vmsim_sim *sim) {
+  vmsim_scan_control sc;
+  vmsim__scan_control_init(sim, &sc, 0, VMSIM_ZONE_MOVABLE, false, UINT32_MAX);
+  return sc;
+}
+
+/* shrink_folio_list() for one page of node 0 with decision `ref`: isolate
+ * it, reclaim it, and put it back on the policy's first list if it was
+ * kept. Returns the outcome. */
+static inline enum vmsim_reclaim_outcome rt_try_reclaim(vmsim_sim *sim, vmsim_scan_control *sc,
+                                                        struct vmsim_page *page,
+                                                        enum vmsim_pageref ref) {
+  vmsim_lruvec *lv = sim->nodes[0].lruvec;
+  assert_ok(vmsim_lru_isolate(lv, sc, page));
+  enum vmsim_reclaim_outcome out = vmsim_reclaim_page(lv, sc, page, ref);
+  if (out != VMSIM_RECLAIM_FREED)
+    vmsim_lru_add(lv, 0, page);
+  return out;
 }
 
 /*
@@ -104,8 +173,7 @@ static inline uint64_t rt_vmstat(const vmsim_sim *sim, enum vmsim_vmstat_item it
 static inline uint64_t rt_reclaim(vmsim_sim *sim, uint32_t nid, uint64_t nr) {
   uint64_t total = 0;
   while (total < nr) {
-    vmsim_scan_control sc;
-    vmsim__scan_control_init(sim, &sc, 0, VMSIM_ZONE_MOVABLE, false, UINT32_MAX);
+    vmsim_scan_control sc = rt_scan_control(sim);
     sc.priority = 0;
     sc.nr_to_reclaim = nr - total;
     uint64_t got = vmsim__shrink_node(sim, &sim->nodes[nid], &sc);

@@ -3,7 +3,9 @@
  * The invariant checker (src/core/check.c): it passes on a machine that has
  * been through reclaim, swap, fork and copy-on-write, and it fails, naming
  * the problem, on each kind of deliberate corruption. After each corruption
- * is undone it passes again, so each case shows exactly one fault.
+ * is undone it passes again, so each case shows exactly one fault. These
+ * are the simulator's own invariants (docs/architecture.md), not rules of
+ * linux-reclaim.md; the reclaim tests run the checker after every scenario.
  */
 #include "reclaim_test.h"
 

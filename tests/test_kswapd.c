@@ -73,7 +73,8 @@ static void test_one_thread_per_node(void **state) {
 }
 
 /* Create and destroy 50 times, sometimes after kswapd was woken and left
- * running or napping: every thread is joined each time. */
+ * running or napping: every thread is joined each time (rule 19's kswapd
+ * per node, shut down with its machine). */
 static void test_create_destroy_loop(void **state) {
   (void)state;
   unsigned base = host_threads();
@@ -142,8 +143,7 @@ static void test_first_pressure_wakes_kswapd(void **state) {
   rt_touch(sim, 0, pid, RT_REGION(0), 3937, 2000, true);
   assert_true(rt_vmstat(sim, VMSIM_VM_pgsteal_kswapd) > 0);
   assert_true(rt_vmstat(sim, VMSIM_VM_pswpout) > 0);
-  assert_sim_consistent(sim);
-  vmsim_sim_destroy(sim);
+  rt_done(sim);
 }
 
 /* ---- steady anon pressure ------------------------------------------------ */
@@ -156,6 +156,8 @@ struct steady {
 /* Round r writes page i unless (i + r) % 4 == 0, when it only reads it:
  * each page gets its own number of writes, counted in expect[]. */
 static bool steady_write(uint64_t i, unsigned r) { return (i + r) % 4 != 0; }
+
+static uint32_t expected_writes(const void *ctx, uint64_t i) { return ((const uint32_t *)ctx)[i]; }
 
 /*
  * One process cycles over `ws` pages for `rounds` rounds on a 4096-page
@@ -214,14 +216,7 @@ static struct steady run_steady(const vmsim_swap_config *dev, uint64_t ws, unsig
   assert_true(rt_vmstat(sim, VMSIM_VM_pswpout) > 0);
   assert_true(rt_vmstat(sim, VMSIM_VM_pswpin) > 0);
   /* Every page holds exactly the writes made to it. */
-  for (uint64_t i = 0; i < ws; i++) {
-    assert_ok(vmsim_access(sim, 0, pid, RT_REGION(0) + i * RT_PAGE, false));
-    struct vmsim_page *p = rt_page(sim, pid, RT_REGION(0) + i * RT_PAGE);
-    assert_non_null(p);
-    if (token_seq(p->token) != expect[i])
-      fail_msg("%s page %" PRIu64 ": %u writes, expected %u", dev->name, i, token_seq(p->token),
-               expect[i]);
-  }
+  rt_expect_counts(sim, pid, RT_REGION(0), ws, expected_writes, expect);
   assert_sim_consistent(sim);
   free(expect);
   vmsim_sim_destroy(sim);
@@ -313,8 +308,7 @@ static struct outcome run_two_node_scenario(void) {
   for (uint32_t p = 0; p < 2; p++)
     o.proc_time[p] = rt_info(sim, pid[p]).time_ns;
   assert_true(o.vmstat[VMSIM_VM_pgsteal_kswapd] > 0 && o.vmstat[VMSIM_VM_pswpin] > 0);
-  assert_sim_consistent(sim);
-  vmsim_sim_destroy(sim);
+  rt_done(sim);
   return o;
 }
 
@@ -339,7 +333,8 @@ static void *burn_cpu(void *arg) {
 
 /* The same scenario gives the same counters and times every time, also
  * while other host threads compete for the CPU: kswapd's work is placed by
- * simulated time, never by the host scheduler. */
+ * simulated time, never by the host scheduler (docs/architecture.md,
+ * "Reclaim"; rules 18-20 decide what runs, lock-step decides when). */
 static void test_deterministic(void **state) {
   (void)state;
   struct outcome a = run_two_node_scenario();

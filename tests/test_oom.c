@@ -30,26 +30,9 @@ static const uint64_t proc_pages[NPROC] = {2400, 2000, 100};
 #define C_GROWTH 1000 /* C maps this many more pages than it starts with */
 
 /* Process p writes its page i this many times; C's growth pages once. */
-static uint32_t writes_of(unsigned p, uint64_t i) {
+static uint32_t writes_of(const void *ctx, uint64_t i) {
+  unsigned p = *(const unsigned *)ctx;
   return p == C && i >= proc_pages[C] ? 1 : (uint32_t)((i + p) % 3) + 1;
-}
-
-static void write_all(vmsim_sim *sim, uint32_t pid, unsigned p, uint64_t n) {
-  for (uint64_t i = 0; i < n; i++)
-    for (uint32_t w = 0; w < writes_of(p, i); w++)
-      assert_ok(vmsim_access(sim, 0, pid, RT_REGION(p) + i * RT_PAGE, true));
-}
-
-static void read_back(vmsim_sim *sim, uint32_t pid, unsigned p, uint64_t n) {
-  for (uint64_t i = 0; i < n; i++) {
-    uint64_t va = RT_REGION(p) + i * RT_PAGE;
-    assert_ok(vmsim_access(sim, 0, pid, va, false));
-    struct vmsim_page *pg = rt_page(sim, pid, va);
-    assert_non_null(pg);
-    if (token_seq(pg->token) != writes_of(p, i))
-      fail_msg("process %u page %" PRIu64 ": %u writes, expected %u", p, i,
-               token_seq(pg->token), writes_of(p, i));
-  }
 }
 
 /*
@@ -66,7 +49,7 @@ static unsigned run_oom(int adj_a, int adj_b) {
   assert_ok(vmsim_process_set_oom_score_adj(sim, pid[A], adj_a));
   assert_ok(vmsim_process_set_oom_score_adj(sim, pid[B], adj_b));
   for (unsigned p = 0; p < NPROC; p++)
-    write_all(sim, pid[p], p, proc_pages[p]);
+    rt_write_counts(sim, pid[p], RT_REGION(p), proc_pages[p], writes_of, &p);
   assert_int_equal(rt_vmstat(sim, VMSIM_VM_oom_kill), 0);
   assert_true(rt_vmstat(sim, VMSIM_VM_pswpout) > 0);
   for (unsigned p = A; p <= B; p++) {
@@ -127,27 +110,26 @@ static unsigned run_oom(int adj_a, int adj_b) {
 
   for (unsigned p = 0; p < NPROC; p++)
     if (p != victim)
-      read_back(sim, pid[p], p, p == C ? c_pages : proc_pages[p]);
+      rt_expect_counts(sim, pid[p], RT_REGION(p), p == C ? c_pages : proc_pages[p], writes_of, &p);
   assert_int_equal(rt_vmstat(sim, VMSIM_VM_oom_kill), 1);
-  assert_sim_consistent(sim);
-  vmsim_sim_destroy(sim);
+  rt_done(sim);
   return victim;
 }
 
-/* No adjustment: A (2408) beats B (2007) and C (<= 597). */
+/* Rule 26, no adjustment: A (2408) beats B (2007) and C (597). */
 static void test_kills_highest_badness(void **state) {
   (void)state;
   assert_int_equal(run_oom(0, 0), A);
 }
 
-/* oom_score_adj -1000 means never: then B (2007) is the highest. */
+/* Rule 26: oom_score_adj -1000 means never; then B (2007) is the highest. */
 static void test_adj_min_protects(void **state) {
   (void)state;
   assert_int_equal(run_oom(-1000, 0), B);
 }
 
 /*
- * The adjustment in units of totalpages / 1000 = 5, divided first:
+ * Rule 26's adjustment in units of totalpages / 1000 = 5, divided first:
  * adj -80 gives A 2408 - 400 = 2008 > B's 2007, so A dies (multiplying
  * first, 2408 - 80 * 5120 / 1000 = 1998 would spare it); adj -81 gives
  * 2408 - 405 = 2003 < 2007, so B dies. A positive adj on B: 2007 + 5 * 81
@@ -161,24 +143,21 @@ static void test_adj_units(void **state) {
   assert_int_equal(run_oom(0, 80), A);
 }
 
-/* Nothing killable (every process at -1000): the allocation fails with
+/* Nothing killable (every process at -1000, rule 26): after the 16 rounds
+ * of no progress and the HIGH retry (rule 18) the allocation fails with
  * VMSIM_EOOM and nobody dies. */
 static void test_nothing_killable(void **state) {
   (void)state;
   vmsim_sim *sim = rt_sim(4096, 256, "zram");
   uint32_t pid = rt_process(sim, 0, 8192);
   assert_ok(vmsim_process_set_oom_score_adj(sim, pid, -1000));
-  int rc = 0;
-  uint64_t i;
-  for (i = 0; i < 8192 && rc == 0; i++)
-    rc = vmsim_access(sim, 0, pid, RT_REGION(0) + i * RT_PAGE, true);
-  assert_int_equal(rc, VMSIM_EOOM);
+  uint64_t got;
+  assert_int_equal(rt_grow_until_error(sim, pid, RT_REGION(0), 0, 8192, &got), VMSIM_EOOM);
   /* It got every frame above MIN plus every slot: 3968 + 256. */
-  assert_int_equal(i - 1, 4096 - 128 + 256);
+  assert_int_equal(got, 4096 - 128 + 256);
   assert_int_equal(rt_vmstat(sim, VMSIM_VM_oom_kill), 0);
   assert_int_equal(rt_info(sim, pid).state, VMSIM_PROC_RUNNING);
-  assert_sim_consistent(sim);
-  vmsim_sim_destroy(sim);
+  rt_done(sim);
 }
 
 int main(void) {

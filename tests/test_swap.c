@@ -13,24 +13,18 @@
 
 /* Write page i of the region (i % 3) + 1 times: a distinct count per page
  * that a lost or duplicated write would change. */
-static uint32_t writes_of(uint64_t i) { return (uint32_t)(i % 3) + 1; }
+static uint32_t writes_of(const void *ctx, uint64_t i) {
+  (void)ctx;
+  return (uint32_t)(i % 3) + 1;
+}
 
 static void write_pattern(vmsim_sim *sim, uint32_t pid, uint64_t base, uint64_t n) {
-  for (uint64_t i = 0; i < n; i++)
-    for (uint32_t w = 0; w < writes_of(i); w++)
-      assert_ok(vmsim_access(sim, 0, pid, base + i * RT_PAGE, true));
+  rt_write_counts(sim, pid, base, n, writes_of, NULL);
 }
 
 /* Read every page back (swapping it in) and compare its write count. */
 static void read_pattern(vmsim_sim *sim, uint32_t pid, uint64_t base, uint64_t n) {
-  for (uint64_t i = 0; i < n; i++) {
-    assert_ok(vmsim_access(sim, 0, pid, base + i * RT_PAGE, false));
-    struct vmsim_page *p = rt_page(sim, pid, base + i * RT_PAGE);
-    assert_non_null(p);
-    if (token_seq(p->token) != writes_of(i))
-      fail_msg("pid %u page %" PRIu64 ": %u writes, expected %u", pid, i, token_seq(p->token),
-               writes_of(i));
-  }
+  rt_expect_counts(sim, pid, base, n, writes_of, NULL);
 }
 
 /* Swap out the region's pages one at a time; record the device each went to. */
@@ -65,6 +59,8 @@ static vmsim_sim *sim_with_devices(const int *prio, unsigned nr_dev, uint64_t sl
  * 1 (priority 10), 8 slots each: the first 8 pages go to device 1, the next
  * 8 to device 0, and then swap is full. Devices 0 and 2 at priority 10 and
  * device 1 at 5: 0, 2, 0, 2, ... until both are full, then device 1.
+ * (linux-reclaim.md has no rule on swap devices: this is the contract of
+ * vmsim_swap_config in config.h, after mm/swapfile.c.)
  */
 static void test_slot_allocation_by_priority(void **state) {
   (void)state;
@@ -80,8 +76,7 @@ static void test_slot_allocation_by_priority(void **state) {
   /* Full: no slot, so no anon page can go (may_swap is off). */
   assert_int_equal(rt_reclaim(sim, 0, 1), 0);
   read_pattern(sim, pid, RT_REGION(0), 32);
-  assert_sim_consistent(sim);
-  vmsim_sim_destroy(sim);
+  rt_done(sim);
 
   sim = sim_with_devices((const int[]){10, 5, 10}, 3, 8);
   pid = rt_process(sim, 0, 32);
@@ -92,15 +87,15 @@ static void test_slot_allocation_by_priority(void **state) {
   for (unsigned k = 16; k < 24; k++)
     assert_int_equal(dev[k], 1);
   read_pattern(sim, pid, RT_REGION(0), 32);
-  assert_sim_consistent(sim);
-  vmsim_sim_destroy(sim);
+  rt_done(sim);
 }
 
 /*
  * Swap full: add_to_swap() fails, so shrink_folio_list() keeps anon pages
- * (VMSIM_RECLAIM_KEEP_NOSWAP), whether may_swap was on or already off; and
- * once memory is exhausted too, the OOM killer takes the largest process
- * (rule 26) and the other one reads its data back intact.
+ * (VMSIM_RECLAIM_KEEP_NOSWAP), whether may_swap was on or already off
+ * (rule 12: anon pages need add_to_swap(); rule 21: no swap, no anon
+ * scanning); and once memory is exhausted too, the OOM killer takes the
+ * largest process (rules 18, 26) and the other one reads its data back.
  */
 static void test_swap_full_keeps_anon_then_oom(void **state) {
   (void)state;
@@ -112,21 +107,17 @@ static void test_swap_full_keeps_anon_then_oom(void **state) {
   assert_int_equal(rt_info(sim, small).swapents, 64);
 
   /* A resident anon page the policy chose: kept, still mapped, no I/O. */
-  vmsim_lruvec *lv = sim->nodes[0].lruvec;
   struct vmsim_page *page = rt_page(sim, small, RT_REGION(0) + 299 * RT_PAGE);
   assert_non_null(page);
   uint64_t pswpout = rt_vmstat(sim, VMSIM_VM_pswpout);
   for (int may_swap = 0; may_swap <= 1; may_swap++) {
-    vmsim_scan_control sc;
-    vmsim__scan_control_init(sim, &sc, 0, VMSIM_ZONE_MOVABLE, false, UINT32_MAX);
+    vmsim_scan_control sc = rt_scan_control(sim);
     assert_false(sc.may_swap); /* no free slot, nothing in the swap cache */
     sc.may_swap = may_swap;
-    assert_ok(vmsim_lru_isolate(lv, &sc, page));
-    assert_int_equal(vmsim_reclaim_page(lv, &sc, page, VMSIM_PAGEREF_RECLAIM),
+    assert_int_equal(rt_try_reclaim(sim, &sc, page, VMSIM_PAGEREF_RECLAIM),
                      VMSIM_RECLAIM_KEEP_NOSWAP);
     assert_int_equal(page->mapcount, 1);
     assert_false(vmsim_page_test(page, VMSIM_PG_swapcache));
-    vmsim_lru_add(lv, 0, page);
   }
   assert_int_equal(rt_vmstat(sim, VMSIM_VM_pswpout), pswpout);
   assert_sim_consistent(sim);
@@ -134,19 +125,15 @@ static void test_swap_full_keeps_anon_then_oom(void **state) {
   /* A second process grows past memory: with no swap left it is the one
    * killed (about 3900 pages against 300). */
   uint32_t big = rt_process(sim, 1, 8192);
-  int rc = 0;
-  uint64_t i;
-  for (i = 0; i < 8192 && rc == 0; i++)
-    rc = vmsim_access(sim, 0, big, RT_REGION(1) + i * RT_PAGE, true);
-  assert_int_equal(rc, VMSIM_EKILLED);
+  uint64_t got;
+  assert_int_equal(rt_grow_until_error(sim, big, RT_REGION(1), 0, 8192, &got), VMSIM_EKILLED);
   /* It held at most all of memory: 4096 - MIN 128 frames. */
-  assert_true(i <= 4096 - 128 + 1);
+  assert_true(got <= 4096 - 128);
   assert_int_equal(rt_vmstat(sim, VMSIM_VM_oom_kill), 1);
   assert_int_equal(rt_info(sim, big).state, VMSIM_PROC_KILLED);
   assert_int_equal(rt_info(sim, small).state, VMSIM_PROC_RUNNING);
   read_pattern(sim, small, RT_REGION(0), 300);
-  assert_sim_consistent(sim);
-  vmsim_sim_destroy(sim);
+  rt_done(sim);
 }
 
 /*
@@ -155,7 +142,9 @@ static void test_swap_full_keeps_anon_then_oom(void **state) {
  * the parent's contents; the slot is shared through the swap cache, so the
  * second reader finds the page there. A later write by one process must not
  * be seen by the other (copy-on-write holds across swap). Exit drops the
- * references; when both are gone every slot is free.
+ * references; when both are gone every slot is free. (Kernel behaviour
+ * outside linux-reclaim.md's rules: swap_duplicate() at fork, and
+ * do_swap_page() maps writable only a page no one else uses.)
  */
 static void test_fork_with_swapped_pages(void **state) {
   (void)state;
@@ -197,8 +186,8 @@ static void test_fork_with_swapped_pages(void **state) {
     struct vmsim_page *pp = rt_page(sim, parent, base + i * RT_PAGE);
     struct vmsim_page *cp = rt_page(sim, child, base + i * RT_PAGE);
     assert_true(pp != cp);
-    assert_int_equal(token_seq(pp->token), writes_of(i) + 1);
-    assert_int_equal(token_seq(cp->token), writes_of(i));
+    assert_int_equal(token_seq(pp->token), writes_of(NULL, i) + 1);
+    assert_int_equal(token_seq(cp->token), writes_of(NULL, i));
   }
   read_pattern(sim, child, base, N);
   assert_sim_consistent(sim);
@@ -212,12 +201,12 @@ static void test_fork_with_swapped_pages(void **state) {
   assert_int_equal(rt_swap_inuse(sim, 0), 0);
   assert_int_equal(vmsim__swap_free_slots(sim), 1024);
   assert_int_equal(rt_vmstat(sim, VMSIM_VM_nr_swapcached), 0);
-  assert_sim_consistent(sim);
-  vmsim_sim_destroy(sim);
+  rt_done(sim);
 }
 
 /* exit() frees the process's swap slots, and its write counts leave the
- * ledger with them (vmsim_check would see lost data otherwise). */
+ * ledger with them (vmsim_check would see lost data otherwise). Kernel
+ * behaviour outside linux-reclaim.md's rules (free_swap_and_cache()). */
 static void test_exit_frees_swap_slots(void **state) {
   (void)state;
   vmsim_sim *sim = rt_sim(4096, 1024, "zram");
@@ -235,8 +224,7 @@ static void test_exit_frees_swap_slots(void **state) {
   read_pattern(sim, b, RT_REGION(1), 100);
   assert_ok(vmsim_process_exit(sim, b));
   assert_int_equal(rt_swap_inuse(sim, 0), 0);
-  assert_sim_consistent(sim);
-  vmsim_sim_destroy(sim);
+  rt_done(sim);
 }
 
 /*
@@ -245,6 +233,7 @@ static void test_exit_frees_swap_slots(void **state) {
  * cfg.cost): a TLB miss is l1 1 + l2 7 + 4 levels x 25 = 108 ns, once
  * before the fault and once on the retry, plus the minor fault 500:
  * 716 ns. A swap-in from the device adds major_fault 2000 + read latency.
+ * (do_swap_page()'s swap-cache lookup; no linux-reclaim.md rule.)
  */
 #define MISS_TWICE_PLUS_FAULT 716u
 
@@ -280,15 +269,15 @@ static void test_swap_cache_hit_is_minor(void **state) {
   assert_int_equal(p1.pgmajfault, p0.pgmajfault);
   assert_int_equal(p1.time_ns - p0.time_ns, MISS_TWICE_PLUS_FAULT);
   assert_ptr_equal(rt_page(sim, parent, va), page);
-  assert_int_equal(token_seq(page->token), writes_of(0));
-  assert_sim_consistent(sim);
-  vmsim_sim_destroy(sim);
+  assert_int_equal(token_seq(page->token), writes_of(NULL, 0));
+  rt_done(sim);
 }
 
 /*
  * Each latency preset of vmsim_swap_preset() (config.h: ssd 100 us, nvme
  * 20 us, zram 2 us, hdd 8 ms per page read) is charged to the process that
  * faults the page in, and to its CPU's clock: 716 + 2000 + read latency.
+ * (The simulator's cost model, cfg.cost; no linux-reclaim.md rule.)
  */
 static void test_swapin_latency_presets(void **state) {
   (void)state;
@@ -311,8 +300,7 @@ static void test_swapin_latency_presets(void **state) {
                after.time_ns - before.time_ns, expect);
     assert_int_equal(vmsim_time_now(sim) - now, expect);
     assert_int_equal(after.pgmajfault, before.pgmajfault + 1);
-    assert_sim_consistent(sim);
-    vmsim_sim_destroy(sim);
+    rt_done(sim);
   }
 }
 

@@ -94,23 +94,15 @@ static void test_dirty_file_pages_written_back(void **state) {
     assert_int_equal(p->token, file_token(file, i, file_writes(i)));
   }
   assert_int_equal(rt_vmstat(sim, VMSIM_VM_pgpgin) - pgpgin, 4 * evicted);
-  assert_sim_consistent(sim);
-  vmsim_sim_destroy(sim);
+  rt_done(sim);
 }
 
-/* Reclaim one isolated file page with the given decision and scan_control
- * tweak; put it back if it was kept. */
+/* Reclaim a file page with decision `ref`, writing allowed or not. */
 static enum vmsim_reclaim_outcome reclaim_file_page(vmsim_sim *sim, struct vmsim_page *page,
                                                     enum vmsim_pageref ref, bool may_writepage) {
-  vmsim_lruvec *lv = sim->nodes[0].lruvec;
-  vmsim_scan_control sc;
-  vmsim__scan_control_init(sim, &sc, 0, VMSIM_ZONE_MOVABLE, false, UINT32_MAX);
+  vmsim_scan_control sc = rt_scan_control(sim);
   sc.may_writepage = may_writepage;
-  assert_ok(vmsim_lru_isolate(lv, &sc, page));
-  enum vmsim_reclaim_outcome out = vmsim_reclaim_page(lv, &sc, page, ref);
-  if (out != VMSIM_RECLAIM_FREED)
-    vmsim_lru_add(lv, 0, page);
-  return out;
+  return rt_try_reclaim(sim, &sc, page, ref);
 }
 
 /*
@@ -160,8 +152,7 @@ static void test_file_page_outcomes(void **state) {
   assert_false(cache_entry_is_page(f->cache[1]));
   assert_int_equal(rt_vmstat(sim, VMSIM_VM_pgsteal_file), 2);
   assert_int_equal(rt_vmstat(sim, VMSIM_VM_pgsteal_direct), 2);
-  assert_sim_consistent(sim);
-  vmsim_sim_destroy(sim);
+  rt_done(sim);
 }
 
 /*
@@ -198,8 +189,7 @@ static void test_burst_triggers_direct_reclaim(void **state) {
   assert_true(rt_vmstat(sim, VMSIM_VM_pgscan_direct) > 0);
   assert_true(rt_vmstat(sim, VMSIM_VM_pgsteal_direct) > 0);
   assert_true(rt_vmstat(sim, VMSIM_VM_pgsteal_kswapd) > 0);
-  assert_sim_consistent(sim);
-  vmsim_sim_destroy(sim);
+  rt_done(sim);
 }
 
 /* ---- shrinkers under real reclaim ------------------------------------- */
@@ -384,8 +374,7 @@ static void test_shrinkers_scanned_in_proportion(void **state) {
   assert_true(rt_vmstat(sim, VMSIM_VM_allocstall) > 0);
   /* Each shrink_node pass calls each cache once, in id order. */
   assert_int_equal(big.nr_calls, small.nr_calls);
-  assert_sim_consistent(sim);
-  vmsim_sim_destroy(sim);
+  rt_done(sim);
 }
 
 int main(void) {

@@ -353,6 +353,25 @@ static NOINLINE void notify_access(vmsim_sim *sim, uint32_t cpu, uint32_t pid, u
   lv->ops->access(lv, lv->state, page, &info);
 }
 
+/* The MMU could not translate: handle faults until it can (or the process
+ * gets an error). Out of line: most accesses never come here. */
+static NOINLINE int access_slow(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
+                                uint64_t vaddr, bool write, vmsim_pfn_t *pfn,
+                                vmsim_time_t *cost) {
+  sim->current_cpu = cpu; /* `current`, for reclaim and the OOM killer */
+  sim->current_mm = mm;
+  for (unsigned tries = 0; tries < 3; tries++) {
+    int err = vmsim__handle_mm_fault(sim, cpu, mm, vaddr, write, cost);
+    if (err)
+      return err;
+    if (vmsim__mmu_translate(&sim->cpus[cpu], &mm->pgt, mm->pid, vaddr, write, pfn, cost,
+                             &sim->cfg.cost) == VMSIM_MMU_OK)
+      return 0;
+  }
+  sim->integrity_errors++; /* a fault handler that makes no progress */
+  return VMSIM_ECORRUPT;
+}
+
 static ALWAYS_INLINE int do_access(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint64_t vaddr,
                                    bool write, uint64_t next_use) {
   if (unlikely(!sim || cpu >= sim->nr_cpus))
@@ -360,27 +379,17 @@ static ALWAYS_INLINE int do_access(vmsim_sim *sim, uint32_t cpu, uint32_t pid, u
   struct vmsim_mm *mm = vmsim__mm_get(sim, pid);
   if (unlikely(!mm || mm->state != VMSIM_PROC_RUNNING))
     return mm_lookup_error(mm);
-
-  struct vmsim_cpu *c = &sim->cpus[cpu];
-  sim->current_cpu = cpu;
-  sim->current_mm = mm;
-  uint64_t bit = UINT64_C(1) << (cpu % 64);
-  mm->cpumask[cpu / 64] |= bit; /* switch_mm(): this CPU may now cache it */
-  mm->last_cpu = cpu;
+  if (unlikely(mm->last_cpu != cpu)) {
+    mm->cpumask[cpu / 64] |= UINT64_C(1) << (cpu % 64); /* switch_mm(): may cache it now */
+    mm->last_cpu = cpu;
+  }
 
   vmsim_time_t cost = 0;
   vmsim_pfn_t pfn;
   int err = 0;
-  for (unsigned tries = 0;; tries++) {
-    int r = vmsim__mmu_translate(c, &mm->pgt, pid, vaddr, write, &pfn, &cost, &sim->cfg.cost);
-    if (likely(r == VMSIM_MMU_OK))
-      break;
-    if (unlikely(tries == 3)) { /* a fault handler that makes no progress */
-      sim->integrity_errors++;
-      err = VMSIM_ECORRUPT;
-      goto out;
-    }
-    if ((err = vmsim__handle_mm_fault(sim, cpu, mm, vaddr, write, &cost)))
+  if (unlikely(vmsim__mmu_translate(&sim->cpus[cpu], &mm->pgt, pid, vaddr, write, &pfn, &cost,
+                                    &sim->cfg.cost) != VMSIM_MMU_OK)) {
+    if ((err = access_slow(sim, cpu, mm, vaddr, write, &pfn, &cost)))
       goto out;
   }
   if (write) {

@@ -5,10 +5,6 @@
  */
 #include "mm_types.h"
 
-struct vmsim_mm *vmsim__mm_get(const vmsim_sim *sim, uint32_t pid) {
-  return (pid != 0 && pid < sim->nr_mms) ? sim->mms[pid] : NULL;
-}
-
 int vmsim_process_create(vmsim_sim *sim, uint32_t *pid) {
   if (!sim || !pid)
     return VMSIM_EINVAL;

@@ -135,7 +135,9 @@ static inline bool vmsim__clear_page_dirty(vmsim_sim *sim, struct vmsim_page *pa
 }
 
 /* mm.c */
-struct vmsim_mm *vmsim__mm_get(const vmsim_sim *sim, uint32_t pid);
+static inline struct vmsim_mm *vmsim__mm_get(const vmsim_sim *sim, uint32_t pid) {
+  return (pid != 0 && pid < sim->nr_mms) ? sim->mms[pid] : NULL;
+}
 struct vmsim_vma *vmsim__find_vma(struct vmsim_mm *mm, uint64_t vaddr);
 void vmsim__mm_teardown(vmsim_sim *sim, struct vmsim_mm *mm, enum vmsim_process_state why);
 void vmsim__mms_destroy(vmsim_sim *sim);

@@ -236,8 +236,7 @@ static void aging_page_add(vmsim_lruvec *lruvec, void *state, struct vmsim_page 
   unsigned age = MIN(param(st, P_INITIAL), param(st, P_MAX));
   set_page_age(page, age);
   if (vmsim_page_test(page, VMSIM_PG_mlocked)) {
-    vmsim_page_clear(page, VMSIM_PG_active);
-    vmsim_lru_add(lruvec, AGING_UNEVICTABLE, page);
+    aging_put(lruvec, page, AGING_UNEVICTABLE, AGING_UNEVICTABLE);
     return;
   }
   if (st->variant == AGING_LINUX24) {
