@@ -9,8 +9,6 @@
 
 #include <stdlib.h>
 
-#define NR_TEST_ZONES (VMSIM_MAX_NODES * VMSIM_NR_ZONES)
-
 /* ---- machines ---------------------------------------------------------- */
 
 /* Two nodes with awkward zone sizes (not multiples of 1024) so that zone

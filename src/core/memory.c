@@ -379,10 +379,10 @@ static ALWAYS_INLINE int do_access(vmsim_sim *sim, uint32_t cpu, uint32_t pid, u
   struct vmsim_mm *mm = vmsim__mm_get(sim, pid);
   if (unlikely(!mm || mm->state != VMSIM_PROC_RUNNING))
     return mm_lookup_error(mm);
-  if (unlikely(mm->last_cpu != cpu)) {
-    mm->cpumask[cpu / 64] |= UINT64_C(1) << (cpu % 64); /* switch_mm(): may cache it now */
-    mm->last_cpu = cpu;
-  }
+  uint64_t bit = UINT64_C(1) << (cpu % 64);
+  if (unlikely(!(mm->cpumask[cpu / 64] & bit)))
+    mm->cpumask[cpu / 64] |= bit; /* switch_mm(): this CPU may cache it now */
+  mm->last_cpu = cpu;
 
   vmsim_time_t cost = 0;
   vmsim_pfn_t pfn;

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Whole-machine benchmarks: `vmsim run SCENARIO --output json` on scenarios
+ * written here, timed over the whole process (posix_spawn to waitpid).
+ *
+ *   bench_run VMSIM machine   simulated accesses/s with kswapd on a workload
+ *                             whose translations hit the TLB (>= 95%)
+ *   bench_run VMSIM reclaim   page faults/s of host time with a working set
+ *                             twice the memory, swap, policy fivelist
+ *   bench_run VMSIM hostmem   peak host RSS of a 64 GiB machine whose
+ *                             workload writes 60 GiB of anonymous memory once
+ *   bench_run VMSIM scale     ns per access of the same workload on a 1 GiB
+ *                             and a 64 GiB machine, and their ratio
+ *
+ * VMSIM_BENCH_SCALE scales the number of accesses (for hostmem: the memory
+ * touched; the machines keep their sizes).
+ */
+#include "bench_util.h"
+
+#include <vmsim/vmsim.h>
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *vmsim;
+
+/* Write the scenario `yaml`, run it, check it went well. */
+static void run_scenario(const char *name, const char *yaml, uint64_t expect_accesses,
+                         bench_run *r) {
+  char path[4096];
+  bench_path(path, sizeof(path), name);
+  bench_write_text(path, yaml);
+  char *args[] = {(char *)vmsim, "run", path, "--output", "json", NULL};
+  bench_spawn(args, r);
+  bench_expect_ok(r, name);
+  double accesses = bench_json_num(r->out, NULL, "\"accesses\"");
+  if (accesses != (double)expect_accesses)
+    bench_fail("%s: %.0f accesses, expected %" PRIu64 ":\n%s", name, accesses, expect_accesses,
+               r->out);
+  fprintf(stderr, "%s: process %.3f s (vmsim's own wall time %.3f s), cpu %.3f s, peak %ld MiB\n",
+          name, r->wall, bench_json_num(r->out, "\"host\"", "\"wall_time_s\""), r->cpu,
+          r->maxrss_kib / 1024);
+}
+
+/* ---- 2. whole-machine throughput ------------------------------------------ */
+
+/* Two processes, one per CPU (round robin hands CPU i to process i), each
+ * looping over 1024 pages: after the first pass every translation hits its
+ * CPU's STLB (1536 entries). kswapd runs, but memory never gets short. */
+static void bench_machine(void) {
+  uint64_t per_proc = bench_scaled(50000000, 10000);
+  char yaml[2048];
+  snprintf(yaml, sizeof(yaml),
+           "machine:\n"
+           "  nodes:\n"
+           "    - {memory: 1GiB, cpus: 2}\n"
+           "  swap:\n"
+           "    - {size: 256MiB, type: ssd}\n"
+           "vm: {policy: clock, reclaim: kswapd}\n"
+           "workload:\n"
+           "  seed: 1\n"
+           "  processes:\n"
+           "    - name: loop0\n"
+           "      accesses: %" PRIu64 "\n"
+           "      vmas: [{start: 0x10000000, size: 64MiB, type: anon, prot: rw}]\n"
+           "      driver: {generator: loop, working_set: 1024, write_ratio: 0.2}\n"
+           "    - name: loop1\n"
+           "      accesses: %" PRIu64 "\n"
+           "      vmas: [{start: 0x10000000, size: 64MiB, type: anon, prot: rw}]\n"
+           "      driver: {generator: loop, working_set: 1024, write_ratio: 0.2, seed: 2}\n",
+           per_proc, per_proc);
+  bench_run r;
+  run_scenario("machine.yaml", yaml, 2 * per_proc, &r);
+  double hits = bench_json_num(r.out, "\"tlb\"", "\"hits\"");
+  double misses = bench_json_num(r.out, "\"tlb\"", "\"misses\"");
+  printf("machine_throughput: %.2f M accesses/s (target: >= 50 M/s; scale %g, %" PRIu64
+         " accesses)\n",
+         2.0 * (double)per_proc / r.wall / 1e6, bench_scale(), 2 * per_proc);
+  printf("machine_tlb_hit_ratio: %.3f %% (target: >= 95 %%, the condition of machine_throughput)\n",
+         100.0 * hits / (hits + misses));
+  bench_run_free(&r);
+}
+
+/* ---- 3. reclaim-heavy throughput ------------------------------------------- */
+
+/* 512 MiB of anonymous memory written and read uniformly at random on a
+ * 256 MiB machine with 1 GiB of swap: about half the accesses fault. */
+static void bench_reclaim(void) {
+  uint64_t n = bench_scaled(20000000, 10000);
+  char yaml[2048];
+  snprintf(yaml, sizeof(yaml),
+           "machine:\n"
+           "  nodes:\n"
+           "    - {memory: 256MiB, cpus: 2}\n"
+           "  swap:\n"
+           "    - {size: 1GiB, type: zram}\n"
+           "vm: {policy: fivelist, reclaim: kswapd}\n"
+           "workload:\n"
+           "  seed: 1\n"
+           "  processes:\n"
+           "    - name: thrash\n"
+           "      accesses: %" PRIu64 "\n"
+           "      vmas: [{start: 0x10000000, size: 512MiB, type: anon, prot: rw}]\n"
+           "      driver: {generator: uniform, write_ratio: 0.5}\n",
+           n);
+  bench_run r;
+  run_scenario("reclaim.yaml", yaml, n, &r);
+  double pgfault = bench_json_num(r.out, "\"vmstat\"", "\"pgfault\"");
+  double major = bench_json_num(r.out, "\"vmstat\"", "\"pgmajfault\"");
+  double scanned = bench_json_num(r.out, "\"vmstat\"", "\"pgscan_kswapd\"") +
+                   bench_json_num(r.out, "\"vmstat\"", "\"pgscan_direct\"");
+  printf("reclaim_faults: %.2f M faults/s (target: >= 2 M/s; scale %g, %.0f faults in %" PRIu64
+         " accesses)\n",
+         pgfault / r.wall / 1e6, bench_scale(), pgfault, n);
+  printf("reclaim_accesses: %.2f M accesses/s (target: none, for reference; %.1f %% fault, "
+         "%.1f %% major, %.2f pages scanned per fault)\n",
+         (double)n / r.wall / 1e6, 100.0 * pgfault / (double)n, 100.0 * major / (double)n,
+         pgfault > 0 ? scanned / pgfault : 0.0);
+  bench_run_free(&r);
+}
+
+/* ---- 4. host memory -------------------------------------------------------------- */
+
+/* A 64 GiB machine, no swap; one process writes 60 GiB once, in order. */
+static void bench_hostmem(void) {
+  uint64_t pages = bench_scaled(UINT64_C(60) << 18, 1024); /* 60 GiB of 4 KiB pages */
+  char yaml[2048];
+  snprintf(yaml, sizeof(yaml),
+           "machine:\n"
+           "  nodes:\n"
+           "    - {memory: 64GiB, cpus: 2}\n"
+           "vm: {policy: fivelist, reclaim: kswapd}\n"
+           "workload:\n"
+           "  seed: 1\n"
+           "  processes:\n"
+           "    - name: toucher\n"
+           "      accesses: %" PRIu64 "\n"
+           "      vmas: [{start: 0x100000000, size: %" PRIu64 "KiB, type: anon, prot: rw}]\n"
+           "      driver: {generator: sequential, write_ratio: 1}\n",
+           pages, pages * 4);
+  bench_run r;
+  run_scenario("hostmem.yaml", yaml, pages, &r);
+  double rss = bench_json_num(r.out, "\"host\"", "\"peak_rss_kib\"");
+  double faults = bench_json_num(r.out, "\"vmstat\"", "\"pgfault\"");
+  if (faults != (double)pages)
+    bench_fail("hostmem: %.0f faults for %" PRIu64 " pages touched once", faults, pages);
+  printf("host_memory_peak_rss: %.0f MiB (target: <= 1536 MiB; 64 GiB machine, %.1f GiB touched, "
+         "scale %g)\n",
+         rss / 1024, (double)pages / 262144.0, bench_scale());
+  printf("host_memory_page_struct: %zu bytes (target: <= 64)\n", sizeof(struct vmsim_page));
+  printf("host_memory_time: %.2f s (target: none, for reference; %.2f M first-touch faults/s)\n",
+         r.wall, faults / r.wall / 1e6);
+  bench_run_free(&r);
+}
+
+/* ---- 5. scale ----------------------------------------------------------------------- */
+
+/* Uniform random reads and writes over 256 MiB, with kswapd and swap, on a
+ * machine of `mem`. Returns the process time. */
+static double scale_run(const char *mem, uint64_t n, double *inproc) {
+  char yaml[2048], name[64];
+  snprintf(yaml, sizeof(yaml),
+           "machine:\n"
+           "  nodes:\n"
+           "    - {memory: %s, cpus: 2}\n"
+           "  swap:\n"
+           "    - {size: 1GiB, type: ssd}\n"
+           "vm: {policy: fivelist, reclaim: kswapd}\n"
+           "workload:\n"
+           "  seed: 1\n"
+           "  processes:\n"
+           "    - name: uniform\n"
+           "      accesses: %" PRIu64 "\n"
+           "      vmas: [{start: 0x10000000, size: 256MiB, type: anon, prot: rw}]\n"
+           "      driver: {generator: uniform, write_ratio: 0.3}\n",
+           mem, n);
+  snprintf(name, sizeof(name), "scale-%s-%" PRIu64 ".yaml", mem, n);
+  bench_run r;
+  run_scenario(name, yaml, n, &r);
+  *inproc = bench_json_num(r.out, "\"host\"", "\"wall_time_s\"");
+  double t = r.wall;
+  bench_run_free(&r);
+  return t;
+}
+
+/*
+ * The cost per access is the slope between a run of N and one of 2N
+ * accesses: fixed costs (creating the machine, the first touch of the
+ * region, the final invariant check, freeing) cancel out. They are reported
+ * apart, as the intercept.
+ */
+static void bench_scale_cmp(void) {
+  uint64_t n = bench_scaled(20000000, 100000);
+  static const char *mems[2] = {"1GiB", "64GiB"};
+  double ns[2], fixed[2];
+  for (int i = 0; i < 2; i++) {
+    double in1, in2;
+    double t1 = scale_run(mems[i], n, &in1);
+    double t2 = scale_run(mems[i], 2 * n, &in2);
+    ns[i] = (t2 - t1) / (double)n * 1e9;
+    fixed[i] = t1 - (t2 - t1);
+  }
+  printf("scale_1g: %.1f ns/access (target: none alone; see scale_ratio; scale %g)\n", ns[0],
+         bench_scale());
+  printf("scale_64g: %.1f ns/access (target: none alone; see scale_ratio; scale %g)\n", ns[1],
+         bench_scale());
+  printf("scale_ratio: %.3f x (target: 64 GiB / 1 GiB within 20%%, 0.8..1.2)\n", ns[1] / ns[0]);
+  printf("scale_fixed_1g: %.2f s (target: none, for reference: set-up, check, teardown)\n",
+         fixed[0]);
+  printf("scale_fixed_64g: %.2f s (target: none, for reference: set-up, check, teardown)\n",
+         fixed[1]);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: bench_run VMSIM machine|reclaim|hostmem|scale\n");
+    return 2;
+  }
+  vmsim = argv[1];
+  const char *mode = argv[2];
+  bench_tmpdir(mode);
+  if (!strcmp(mode, "machine"))
+    bench_machine();
+  else if (!strcmp(mode, "reclaim"))
+    bench_reclaim();
+  else if (!strcmp(mode, "hostmem"))
+    bench_hostmem();
+  else if (!strcmp(mode, "scale"))
+    bench_scale_cmp();
+  else
+    bench_fail("unknown mode '%s'", mode);
+  bench_tmpdir_remove();
+  return 0;
+}
