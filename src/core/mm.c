@@ -115,15 +115,20 @@ static int vma_insert(struct vmsim_mm *mm, uint32_t at, const struct vmsim_vma *
   return 0;
 }
 
+/* A non-empty, page-aligned range of user addresses. */
+static bool valid_range(uint64_t addr, uint64_t len) {
+  uint64_t mask = VMSIM_PAGE_SIZE - 1;
+  return len && !(addr & mask) && !(len & mask) && addr < VMSIM_TASK_SIZE &&
+         len <= VMSIM_TASK_SIZE - addr;
+}
+
 int vmsim_mmap(vmsim_sim *sim, uint32_t pid, uint64_t addr, uint64_t len, unsigned prot,
                unsigned flags, uint32_t file, uint64_t pgoff) {
   int err;
   struct vmsim_mm *mm = running_mm(sim, pid, &err);
   if (!mm)
     return err;
-  uint64_t mask = VMSIM_PAGE_SIZE - 1;
-  if (len == 0 || (addr & mask) || (len & mask) || addr >= VMSIM_TASK_SIZE ||
-      len > VMSIM_TASK_SIZE - addr)
+  if (!valid_range(addr, len))
     return VMSIM_EINVAL;
   if (prot & ~(unsigned)(VMSIM_PROT_READ | VMSIM_PROT_WRITE | VMSIM_PROT_EXEC))
     return VMSIM_EINVAL;
@@ -176,9 +181,7 @@ int vmsim_munmap(vmsim_sim *sim, uint32_t pid, uint64_t addr, uint64_t len) {
   struct vmsim_mm *mm = running_mm(sim, pid, &err);
   if (!mm)
     return err;
-  uint64_t mask = VMSIM_PAGE_SIZE - 1;
-  if (len == 0 || (addr & mask) || (len & mask) || addr >= VMSIM_TASK_SIZE ||
-      len > VMSIM_TASK_SIZE - addr)
+  if (!valid_range(addr, len))
     return VMSIM_EINVAL;
   uint64_t end = addr + len;
 
