@@ -102,6 +102,10 @@ VMSIM_EXPORT uint64_t vmsim_vmstat(const vmsim_sim *sim, int item);
 /* All counters into out[VMSIM_NR_VMSTAT]. */
 VMSIM_EXPORT void vmsim_vmstat_snapshot(const vmsim_sim *sim, uint64_t *out);
 
+/* How many times policies called vmsim_page_referenced(): each is an rmap
+ * walk over every PTE mapping a page, as costly in a real kernel. */
+VMSIM_EXPORT uint64_t vmsim_rmap_walks(const vmsim_sim *sim);
+
 /*
  * Check every invariant of the machine (free lists, LRU lists, page tables
  * and reverse map, swap and page caches, TLBs, counters, and that no data

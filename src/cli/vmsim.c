@@ -163,6 +163,7 @@ static void print_json(const struct report *r) {
   printf("  \"tlb\": {\"hits\": %" PRIu64 ", \"misses\": %" PRIu64 ", \"shootdowns\": %" PRIu64
          ", \"l1_hits\": %" PRIu64 ", \"l2_hits\": %" PRIu64 "},\n",
          tlb.l1_hits + tlb.l2_hits, tlb.misses, tlb.shootdowns, tlb.l1_hits, tlb.l2_hits);
+  printf("  \"rmap_walks\": %" PRIu64 ",\n", vmsim_rmap_walks(r->sim));
   printf("  \"sim_time_ns\": %" PRIu64 ",\n", vmsim_time_now(r->sim));
   printf("  \"integrity_errors\": %" PRIu64 ",\n", vmsim_integrity_errors(r->sim));
   printf("  \"check\": ");
@@ -258,6 +259,8 @@ static void print_text(const struct report *r) {
   printf("tlb:\n  %-32s %14.2f%%\n  %-32s %15" PRIu64 "\n", "hit ratio",
          lookups ? 100.0 * (double)(tlb.l1_hits + tlb.l2_hits) / (double)lookups : 0.0,
          "shootdowns", tlb.shootdowns);
+  printf("policy:\n  %-32s %15" PRIu64 "\n", "rmap walks (page_referenced)",
+         vmsim_rmap_walks(r->sim));
   printf("\nintegrity: %" PRIu64 " errors; invariant check: %s\n", vmsim_integrity_errors(r->sim),
          r->check ? r->check_msg : "passed");
   printf("host: %.3f s, %.1f M accesses/s, peak %ld MiB\n", r->wall,

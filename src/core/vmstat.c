@@ -41,3 +41,5 @@ void vmsim_vmstat_snapshot(const vmsim_sim *sim, uint64_t *out) {
   memcpy(out, sim->vmstat, sizeof(sim->vmstat));
   out[VMSIM_VM_nr_page_table_pages] = nr_page_table_pages(sim);
 }
+
+uint64_t vmsim_rmap_walks(const vmsim_sim *sim) { return sim->rmap_walks; }
