@@ -82,13 +82,18 @@ struct vmsim_tlb_entry *vmsim__tlb_level_insert(struct vmsim_tlb_level *lv, uint
                                                 const struct vmsim_tlb_entry *src) {
   size_t base = (size_t)(tag & lv->set_mask) * lv->ways;
   size_t victim = base;
+  uint32_t oldest = UINT32_MAX;
+  /* Invalid ways have stamp 0 and valid ones distinct stamps >= 1, so the
+   * smallest stamp is the first invalid way, else the least recently used. */
   for (size_t i = base; i < base + lv->ways; i++) {
     if (lv->tags[i] == tag) {
       victim = i;
       break;
     }
-    if (way_valid(lv, victim) && (!way_valid(lv, i) || lv->ents[i].stamp < lv->ents[victim].stamp))
+    if (lv->ents[i].stamp < oldest) {
+      oldest = lv->ents[i].stamp;
       victim = i;
+    }
   }
   struct vmsim_tlb_entry *e = &lv->ents[victim];
   *e = *src;

@@ -351,10 +351,13 @@ static int text_next(vmsim_trace *t, vmsim_memref *out) {
 
 /* ---- oracleGeneral ----------------------------------------------------- */
 
-static ALWAYS_INLINE uint64_t load_le(const unsigned char *p, unsigned bytes) {
-  uint64_t v = 0;
-  for (unsigned i = 0; i < bytes; i++)
-    v |= (uint64_t)p[i] << (8 * i);
+/* A little-endian u64 at any alignment: one load on a little-endian host. */
+static ALWAYS_INLINE uint64_t load_le64(const unsigned char *p) {
+  uint64_t v;
+  memcpy(&v, p, sizeof(v));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  v = __builtin_bswap64(v);
+#endif
   return v;
 }
 
@@ -380,8 +383,8 @@ static int oracle_next(vmsim_trace *t, vmsim_memref *out) {
   rec = (const unsigned char *)t->pos;
   t->pos += ORACLE_RECORD_SIZE;
   /* u32 timestamp at 0 and u32 size at 12 are not used. */
-  obj_id = load_le(rec + 4, 8);
-  next = (int64_t)load_le(rec + 16, 8);
+  obj_id = load_le64(rec + 4);
+  next = (int64_t)load_le64(rec + 16);
   if (obj_id > ORACLE_MAX_OBJ_ID)
     return trace_fail(t, VMSIM_EPARSE, NULL,
                       "object id %" PRIu64 " is too large: ids are pages of a %d-bit address "
