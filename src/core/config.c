@@ -3,7 +3,11 @@
 #include "internal.h"
 
 #include <stdio.h>
+#include <unistd.h>
 #include <vmsim/policy.h>
+
+#include "swap.h"
+#include "tlb.h"
 
 static const char *const zone_names[VMSIM_NR_ZONES] = {"DMA", "DMA32", "Normal", "Movable"};
 
@@ -179,6 +183,67 @@ static int check_policy_params(const vmsim_config *cfg, char *msg, size_t len) {
   return err;
 }
 
+/* ---- does the machine fit in the host? ------------------------------------ */
+
+static uint64_t host_memory_override; /* 0: ask the host */
+
+void vmsim__set_host_memory(uint64_t bytes) { host_memory_override = bytes; }
+
+uint64_t vmsim__host_memory(void) {
+  if (host_memory_override)
+    return host_memory_override;
+  long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || size <= 0)
+    return UINT64_MAX; /* unknown: no limit */
+  return (uint64_t)pages * (uint64_t)size;
+}
+
+const char *vmsim__format_bytes(char *buf, size_t len, uint64_t bytes) {
+  static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  unsigned u = 0;
+  while (u + 1 < ARRAY_SIZE(units) && bytes >> (10 * (u + 1)))
+    u++;
+  uint64_t unit = UINT64_C(1) << (10 * u);
+  if (bytes % unit == 0)
+    snprintf(buf, len, "%" PRIu64 " %s", bytes / unit, units[u]);
+  else
+    snprintf(buf, len, "%.1f %s", (double)bytes / (double)unit, units[u]);
+  return buf;
+}
+
+/*
+ * Refuse up front a machine whose simulator state cannot fit in the host,
+ * rather than let it thrash the host or die in calloc halfway through
+ * creation. Counted: what vmsim_sim_create() allocates in proportion to
+ * the configuration -- a frame descriptor per page (mem_map), per swap slot
+ * its swap_map count, content token and swap-cache entry (swap.c), and
+ * every CPU's TLB entries with their tags (tlb.c). Page tables, the reverse
+ * map and a policy's own state grow with the workload and are not known
+ * here; so this is a lower bound, and a machine that passes may still be
+ * too big in practice, but one that fails certainly is.
+ */
+static int check_host_memory(const vmsim_config *cfg, uint64_t pages, uint64_t cpus, char *msg,
+                             size_t len) {
+  const struct vmsim_swap_device *sw = NULL; /* for sizeof only */
+  const uint64_t slot_bytes = sizeof(*sw->swap_map) + sizeof(*sw->tokens) + sizeof(*sw->cache);
+  const uint64_t tlb_entry_bytes = sizeof(uint64_t) + sizeof(struct vmsim_tlb_entry);
+  uint64_t slots = 0;
+  for (uint32_t i = 0; i < cfg->nr_swap; i++)
+    slots += cfg->swap[i].pages;
+  /* No overflow: pages < 2^32, slots < 2^37, entries < 2^33 per CPU. */
+  uint64_t need = pages * sizeof(struct vmsim_page) + slots * slot_bytes +
+                  cpus * ((uint64_t)cfg->tlb.l1_entries + cfg->tlb.l2_entries) * tlb_entry_bytes;
+  uint64_t host = vmsim__host_memory();
+  if (need <= host)
+    return 0;
+  char need_s[32], host_s[32];
+  return vmsim__errf(msg, len, VMSIM_ECONFIG,
+                     "machine: needs %s of host memory for its page frames, swap and TLBs, "
+                     "the host has %s",
+                     vmsim__format_bytes(need_s, sizeof(need_s), need),
+                     vmsim__format_bytes(host_s, sizeof(host_s), host));
+}
+
 int vmsim_config_validate(const vmsim_config *cfg, char *msg, size_t len) {
   int err;
   uint64_t total = 0, cpus = 0;
@@ -269,5 +334,5 @@ int vmsim_config_validate(const vmsim_config *cfg, char *msg, size_t len) {
     return err;
   if ((err = check_tlb_level("l2", cfg->tlb.l2_entries, cfg->tlb.l2_ways, true, msg, len)))
     return err;
-  return 0;
+  return check_host_memory(cfg, total, cpus, msg, len);
 }

@@ -177,6 +177,13 @@ bool vmsim__zone_watermark_ok(const vmsim_sim *sim, const struct vmsim_zone *z, 
 const char *vmsim__zone_name(enum vmsim_zone_type zt);
 int vmsim__node_zone_pages(const vmsim_config *cfg, uint32_t nid, uint64_t out[VMSIM_NR_ZONES],
                            char *msg, size_t len);
+/* The host's physical memory in bytes (UINT64_MAX if unknown), which
+ * configurations and traces must fit in; tests may pretend it is `bytes`
+ * (0: the real value again). */
+uint64_t vmsim__host_memory(void);
+void vmsim__set_host_memory(uint64_t bytes);
+/* "24 GiB", "1.2 TiB": a byte count for messages. */
+const char *vmsim__format_bytes(char *buf, size_t len, uint64_t bytes);
 
 /* kswapd.c: let every kswapd with work run up to simulated time `now`. */
 void vmsim__kswapd_catch_up(vmsim_sim *sim, vmsim_time_t now);

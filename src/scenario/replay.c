@@ -9,6 +9,7 @@
 #include <inttypes.h>
 
 #include "mm_types.h"
+#include "swap.h"
 
 #define MAX_TRACE_PIDS 1024
 
@@ -30,8 +31,17 @@ static uint64_t hash_page(uint32_t pid, uint64_t vpn) {
   return z ^ (z >> 29);
 }
 
+/* A new page would not fit: the table grows first (to table_next_cap()). */
+static bool table_full(const struct page_table *t) {
+  return !t->slots || 2 * (t->used + 1) > t->mask + 1;
+}
+
+static uint64_t table_next_cap(const struct page_table *t) {
+  return t->slots ? (t->mask + 1) * 2 : 1024;
+}
+
 static int table_grow(struct page_table *t) {
-  uint64_t cap = t->slots ? (t->mask + 1) * 2 : 1024;
+  uint64_t cap = table_next_cap(t);
   struct page_slot *s = vmsim__malloc(cap * sizeof(*s));
   if (!s)
     return VMSIM_ENOMEM;
@@ -53,7 +63,7 @@ static int table_grow(struct page_table *t) {
 
 /* The slot of (pid, vpn), created if new (*fresh says so). */
 static struct page_slot *table_get(struct page_table *t, uint32_t pid, uint64_t vpn, bool *fresh) {
-  if ((!t->slots || 2 * (t->used + 1) > t->mask + 1) && table_grow(t))
+  if (table_full(t) && table_grow(t))
     return NULL;
   uint64_t h = hash_page(pid, vpn) & t->mask;
   while (t->slots[h].last != UINT64_MAX) {
@@ -97,6 +107,35 @@ static int open_trace(struct replay *rp, vmsim_trace **t) {
   return err ? vmsim__errf(rp->err, rp->len, err, "%s", msg) : 0;
 }
 
+/*
+ * A trace may name more distinct pages than the host can simulate (a
+ * lackey trace of a large program, or one whose addresses are garbage).
+ * Pass 1 refuses it before it thrashes the host: each time its table or
+ * next-use array is about to grow, the host memory the replay would need
+ * with the table full -- the table itself, the next uses, and the swap slot
+ * replay_config() gives every distinct page (swap_map, token, swap cache) --
+ * must fit in the host's physical memory. The machine itself is checked
+ * later by vmsim_config_validate().
+ */
+static int check_fits(struct replay *rp, const struct page_table *t, uint64_t slots,
+                      uint64_t next_uses) {
+  const struct vmsim_swap_device *sw = NULL; /* for sizeof only */
+  const uint64_t slot_bytes = sizeof(*sw->swap_map) + sizeof(*sw->tokens) + sizeof(*sw->cache);
+  uint64_t need = slots * sizeof(struct page_slot) + slots / 2 * slot_bytes +
+                  next_uses * sizeof(*rp->next_use);
+  uint64_t host = vmsim__host_memory();
+  if (need <= host)
+    return 0;
+  char need_s[32], host_s[32];
+  return vmsim__errf(rp->err, rp->len, VMSIM_ERANGE,
+                     "%s: %" PRIu64 " distinct pages in its first %" PRIu64
+                     " accesses, and counting: replaying it needs more than %s of host "
+                     "memory, the host has %s",
+                     rp->opt->path, t->used, rp->nr,
+                     vmsim__format_bytes(need_s, sizeof(need_s), need),
+                     vmsim__format_bytes(host_s, sizeof(host_s), host));
+}
+
 /* Pass 1: validate, count pages and pids, record next uses. */
 static int scan_trace(struct replay *rp, vmsim_replay_result *res) {
   struct page_table table = {0};
@@ -106,20 +145,29 @@ static int scan_trace(struct replay *rp, vmsim_replay_result *res) {
   if (rc)
     return rc;
   while ((rc = vmsim_trace_next(t, &ref)) == 1) {
-    bool fresh;
+    bool fresh = true;
+    struct page_slot *s = NULL;
     if (pid_index(rp, ref.pid) < 0) {
       rc = vmsim__errf(rp->err, rp->len, VMSIM_ERANGE, "%s: more than %d processes",
                        rp->opt->path, MAX_TRACE_PIDS);
       break;
     }
-    struct page_slot *s = table_get(&table, ref.pid, ref.vaddr >> VMSIM_PAGE_SHIFT, &fresh);
-    if (!s) {
-      rc = vmsim__errf(rp->err, rp->len, VMSIM_ENOMEM, "replay: out of host memory");
-      break;
+    /* An address outside the address space is a segv in pass 2: no page
+     * to count, nothing to remember about it. */
+    if (ref.vaddr < VMSIM_TASK_SIZE) {
+      if (table_full(&table) &&
+          (rc = check_fits(rp, &table, table_next_cap(&table), rp->cap)))
+        break;
+      if (!(s = table_get(&table, ref.pid, ref.vaddr >> VMSIM_PAGE_SHIFT, &fresh))) {
+        rc = vmsim__errf(rp->err, rp->len, VMSIM_ENOMEM, "replay: out of host memory");
+        break;
+      }
     }
     if (rp->future) {
       if (rp->nr == rp->cap) {
         uint64_t cap = rp->cap ? rp->cap * 2 : 4096;
+        if ((rc = check_fits(rp, &table, table.mask + 1, cap)))
+          break;
         uint64_t *nu = vmsim__realloc(rp->next_use, cap * sizeof(*nu));
         if (!nu) {
           rc = vmsim__errf(rp->err, rp->len, VMSIM_ENOMEM, "replay: out of host memory");
@@ -132,7 +180,9 @@ static int scan_trace(struct replay *rp, vmsim_replay_result *res) {
       if (!fresh)
         rp->next_use[s->last] = rp->nr;
     }
-    s->last = rp->nr++;
+    if (s)
+      s->last = rp->nr;
+    rp->nr++;
   }
   if (rc < 0 && rc != VMSIM_ENOMEM && rc != VMSIM_ERANGE)
     rc = vmsim__errf(rp->err, rp->len, rc, "%s", vmsim_trace_error(t));
