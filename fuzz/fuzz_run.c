@@ -12,7 +12,10 @@
  *
  * Oracle: vmsim_scenario_run() returns 0 (a host out of memory aside);
  * the invariant checker passes every 500 accesses and at the end, and the
- * simulator saw no integrity error.
+ * simulator saw no integrity error; a second run gives the same counters
+ * and simulated time (runs are reproducible). Then a third with one host
+ * allocation failing (which one: a hash of the input): it ends in
+ * VMSIM_ENOMEM, or recovers and passes the checker; and leaks nothing.
  */
 #include "fuzz.h"
 
@@ -67,7 +70,10 @@ int vmsim_fuzz_run(const uint8_t *data, size_t size) {
   vmsim_run_options_default(&opt);
   opt.check_interval = 500;
   memset(err, 0x55, sizeof(err));
+  vmsim_alloc_stats before, after;
+  vmsim_alloc_get_stats(&before);
   rc = vmsim_scenario_run(scn, &opt, &sim, results, 8, err, sizeof(err));
+  vmsim_alloc_get_stats(&after);
   if (rc == VMSIM_ENOMEM) {
     vmsim_scenario_free(scn);
     return 0;
@@ -87,6 +93,35 @@ int vmsim_fuzz_run(const uint8_t *data, size_t size) {
     total += results[i].accesses;
   }
   FUZZ_CHECK(total <= FUZZ_RUN_ACCESSES + scn->nr_procs, "%" PRIu64 " accesses in all", total);
+
+  /* Reproducible: the same scenario gives the same counters and clock. */
+  static uint64_t stat[2][VMSIM_NR_VMSTAT];
+  vmsim_time_t now = vmsim_time_now(sim);
+  vmsim_vmstat_snapshot(sim, stat[0]);
+  vmsim_sim_destroy(sim);
+  rc = vmsim_scenario_run(scn, &opt, &sim, NULL, 0, err, sizeof(err));
+  FUZZ_CHECK(rc == 0, "the second run failed: %d (%s): %.*s", rc, vmsim_err_name(rc),
+             (int)sizeof(err) - 1, err);
+  vmsim_vmstat_snapshot(sim, stat[1]);
+  for (unsigned i = 0; i < VMSIM_NR_VMSTAT; i++)
+    FUZZ_CHECK(stat[0][i] == stat[1][i], "not reproducible: %s %" PRIu64 ", then %" PRIu64,
+               vmsim_vmstat_name((int)i), stat[0][i], stat[1][i]);
+  FUZZ_CHECK(vmsim_time_now(sim) == now, "not reproducible: simulated time %" PRIu64
+             " ns, then %" PRIu64, now, vmsim_time_now(sim));
+  vmsim_sim_destroy(sim);
+
+  /* Once more with one host allocation failing, chosen by the input's hash:
+   * the run must fail with VMSIM_ENOMEM, or recover, and leak nothing. */
+  uint64_t allocs = after.nr_allocs - before.nr_allocs;
+  uint64_t nth = 1 + vmsim_fuzz_hash(data, size) % MAX(allocs, 1);
+  vmsim_alloc_fail_after(nth, false);
+  rc = vmsim_scenario_run(scn, &opt, &sim, NULL, 0, err, sizeof(err));
+  vmsim_alloc_fail_after(0, false);
+  FUZZ_CHECK(rc == 0 || rc == VMSIM_ENOMEM,
+             "allocation %" PRIu64 " of %" PRIu64 " failed: %d (%s): %.*s", nth, allocs, rc,
+             vmsim_err_name(rc), (int)sizeof(err) - 1, err);
+  FUZZ_CHECK(rc != 0 || vmsim_check(sim, err, sizeof(err)) == 0,
+             "allocation %" PRIu64 " failed, the run went on, and then vmsim_check: %s", nth, err);
   vmsim_sim_destroy(sim);
   vmsim_scenario_free(scn);
   return 0;

@@ -21,7 +21,7 @@
 #define FUZZ_SCENARIO_NAME "fuzz/input.yaml"
 
 /* "NAME:LINE:COLUMN: error: " */
-static int positioned(const char *msg) {
+static int scenario_msg_positioned(const char *msg) {
   size_t n = strlen(FUZZ_SCENARIO_NAME);
   unsigned long line, col;
   int end = 0;
@@ -37,13 +37,13 @@ static void check_refusal(int rc, const char *err, size_t len) {
              vmsim_err_name(rc));
   if (rc == VMSIM_ENOMEM) {
     FUZZ_CHECK(strncmp(err, FUZZ_SCENARIO_NAME ": error: ", strlen(FUZZ_SCENARIO_NAME) + 9) ==
-                   0 || positioned(err),
+                   0 || scenario_msg_positioned(err),
                "out-of-memory message in an unexpected form: %s", err);
     return;
   }
   FUZZ_CHECK(rc == VMSIM_EPARSE || rc == VMSIM_ECONFIG, "unexpected error %d (%s): %s", rc,
              vmsim_err_name(rc), err);
-  FUZZ_CHECK(positioned(err), "message does not name file, line and column: %s", err);
+  FUZZ_CHECK(scenario_msg_positioned(err), "message does not name file, line and column: %s", err);
 }
 
 static void check_scenario(const vmsim_scenario *scn) {
@@ -53,8 +53,10 @@ static void check_scenario(const vmsim_scenario *scn) {
   FUZZ_CHECK(scn->nr_procs >= 1 && scn->procs, "accepted scenario without processes");
   FUZZ_CHECK(scn->quantum >= 1, "quantum 0");
   for (uint32_t i = 0; i < scn->nr_files; i++)
-    FUZZ_CHECK(scn->files[i].pages >= 1 && memchr(scn->files[i].name, 0, sizeof(scn->files[i].name)),
-               "file %u: empty or unterminated", i);
+    FUZZ_CHECK(scn->files[i].pages >= 1 && scn->files[i].pages <= UINT64_C(1) << 36 &&
+                   memchr(scn->files[i].name, 0, sizeof(scn->files[i].name)),
+               "file %u: %" PRIu64 " pages (vmsim_file_create() takes 1..2^36), or a bad name",
+               i, scn->files[i].pages);
   for (uint32_t i = 0; i < scn->nr_procs; i++) {
     const vmsim_scn_process *p = &scn->procs[i];
     FUZZ_CHECK(p->name[0] && memchr(p->name, 0, sizeof(p->name)), "process %u: bad name", i);

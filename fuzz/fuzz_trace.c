@@ -4,8 +4,8 @@
  * on arbitrary bytes.
  *
  * Each input is read twice: once as a stdio stream with a buffer larger
- * than the input, once through a file descriptor with the smallest buffer
- * allowed (VMSIM_TRACE_MIN_BUFFER), which refills at every other line and
+ * than the input, once through a file descriptor with a buffer of 64..127
+ * bytes (VMSIM_TRACE_MIN_BUFFER is 64), which refills every line or two and
  * exercises the buffer's edges. Oracle: both readings yield the same
  * accesses, except that the small buffer may stop early with "line longer
  * than" where a line does not fit it; a reading ends with 0 or with
@@ -16,8 +16,6 @@
 #include "fuzz.h"
 
 #include <stdio.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #define FUZZ_TRACE_NAME "fuzz.trace"
 /* A lackey record of size 2^64 yields 2^52 accesses: stop counting there. */
@@ -82,7 +80,7 @@ static void check_ref(enum vmsim_trace_format fmt, const vmsim_memref *r, uint64
 }
 
 /* "fuzz.trace:LINE: error: " or "fuzz.trace: record N: error: " */
-static int positioned(enum vmsim_trace_format fmt, const char *msg) {
+static int trace_msg_positioned(enum vmsim_trace_format fmt, const char *msg) {
   size_t n = strlen(FUZZ_TRACE_NAME);
   unsigned long at;
   int end = 0;
@@ -119,7 +117,7 @@ static void read_all(vmsim_trace *t, enum vmsim_trace_format fmt, struct reading
     FUZZ_CHECK(vmsim_trace_next(t, &r) == 0, "next() after the end is not 0");
     return;
   }
-  FUZZ_CHECK(positioned(fmt, out->msg), "error message in an unexpected form: '%s'", out->msg);
+  FUZZ_CHECK(trace_msg_positioned(fmt, out->msg), "error message in an unexpected form: '%s'", out->msg);
   FUZZ_CHECK(vmsim_trace_next(t, &r) == rc, "next() after an error does not repeat it");
   FUZZ_CHECK(strcmp(vmsim_trace_error(t), out->msg) == 0, "the error message changed");
 }
@@ -146,15 +144,9 @@ static int fuzz_trace(enum vmsim_trace_format fmt, const uint8_t *data, size_t s
   fclose(fp);
 
   /* A file descriptor, the smallest buffer. */
-  int fd = memfd_create("fuzz.trace", MFD_CLOEXEC);
-  FUZZ_CHECK(fd >= 0, "memfd_create failed");
-  for (size_t done = 0; done < size;) {
-    ssize_t n = write(fd, data + done, size - done);
-    FUZZ_CHECK(n > 0, "write to the memfd failed");
-    done += (size_t)n;
-  }
-  FUZZ_CHECK(lseek(fd, 0, SEEK_SET) == 0, "lseek failed");
-  opts.buffer_size = VMSIM_TRACE_MIN_BUFFER;
+  int fd = vmsim_fuzz_memfd(data, size);
+  /* 64..127 bytes, by the input's hash: the refills fall at other offsets. */
+  opts.buffer_size = VMSIM_TRACE_MIN_BUFFER + vmsim_fuzz_hash(data, size) % 64;
   rc = vmsim_trace_open_fd(&t, fd, FUZZ_TRACE_NAME, fmt, &opts, msg, sizeof(msg));
   FUZZ_CHECK(rc == 0, "open_fd: %s", msg);
   read_all(t, fmt, &small);

@@ -91,7 +91,10 @@ static int run_dir(const char *dir) {
       bad = 1;
       break;
     }
-    snprintf(names[n++], len, "%s/%s", dir, e->d_name);
+    size_t dirlen = strlen(dir);
+    while (dirlen > 1 && dir[dirlen - 1] == '/')
+      dirlen--;
+    snprintf(names[n++], len, "%.*s/%s", (int)dirlen, dir, e->d_name);
   }
   closedir(d);
   if (n)

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "../fuzz/fuzz_policy.c"
+#include "../fuzz/fuzz_replay.c"
 #include "../fuzz/fuzz_run.c"
 #include "../fuzz/fuzz_scenario.c"
 #include "../fuzz/fuzz_trace.c"
@@ -143,11 +144,17 @@ static void test_run(void **state) {
   replay("scenario", "run", vmsim_fuzz_run);
 }
 
+static void test_replay(void **state) {
+  (void)state;
+  replay("replay", "replay", vmsim_fuzz_replay);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_scenario),     cmocka_unit_test(test_trace_lackey),
     cmocka_unit_test(test_trace_oracle), cmocka_unit_test(test_trace_text),
     cmocka_unit_test(test_policy),       cmocka_unit_test(test_run),
+    cmocka_unit_test(test_replay),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -449,6 +449,8 @@ static int parse_vm(struct loader *l, yaml_node_t *vm) {
 /* ---- files --------------------------------------------------------------- */
 
 static const char *const file_keys[] = {"name", "size", NULL};
+/* vmsim_file_create()'s limit (filemap.c): refused here, at the file's line. */
+#define SCN_MAX_FILE_PAGES (UINT64_C(1) << 36)
 
 /* A name unique among the first `n` (name node at `nodes[i]`'s key). */
 static int check_unique(struct loader *l, yaml_node_t *v, const char *what, const char *name,
@@ -482,6 +484,9 @@ static int parse_files(struct loader *l, yaml_node_t *seq) {
         (err = vmsim__yaml_need(&l->y, f, "size", "file", &v)) ||
         (err = pages_of(l, v, "size", &file->pages)))
       return err;
+    if (file->pages > SCN_MAX_FILE_PAGES)
+      return ERRF(l, v, "size: %s is too large (expected: at most 256 TiB, 2^36 pages)",
+                  vmsim__yaml_text(v));
   }
   scn->nr_files = (uint32_t)n;
   return 0;
@@ -908,7 +913,8 @@ static yaml_node_t *config_node(struct loader *l, const char *msg) {
     const char *prefix;
     yaml_node_t *node, *fallback;
   } fields[] = {
-    {"nodes", l->nodes, machine},      {"nr_nodes", l->nodes, machine},
+    {"machine", l->machine, l->root},  {"nodes", l->nodes, machine},
+    {"nr_nodes", l->nodes, machine},
     {"node_distance", l->distance, machine}, {"tlb", l->tlb, machine},
     {"nr_swap", l->swap, machine},
     {"policy", l->policy, vm},         {"min_free_kbytes", l->min_free, vm},
