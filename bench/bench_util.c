@@ -42,6 +42,12 @@ double bench_now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+double bench_cpu_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 void bench_fail(const char *fmt, ...) {
   va_list ap;
   fprintf(stderr, "benchmark failed: ");
@@ -70,6 +76,12 @@ const char *bench_tmpdir(const char *tag) {
 void bench_tmpdir_remove(void) {
   if (!tmpdir[0])
     return;
+  const char *keep = getenv("VMSIM_BENCH_KEEP");
+  if (keep && *keep && strcmp(keep, "0")) {
+    fprintf(stderr, "VMSIM_BENCH_KEEP: inputs kept in %s\n", tmpdir);
+    tmpdir[0] = 0;
+    return;
+  }
   DIR *d = opendir(tmpdir);
   if (d) {
     struct dirent *e;
@@ -192,7 +204,7 @@ uint64_t bench_write_oracle_zipf(const char *path, uint64_t records, uint64_t pa
 
 /* ---- running vmsim ---------------------------------------------------------- */
 
-void bench_spawn(char *const argv[], bench_run *r) {
+void bench_spawn(const char *const argv[], bench_run *r) {
   memset(r, 0, sizeof(*r));
   int fds[2];
   if (pipe(fds))
@@ -210,7 +222,7 @@ void bench_spawn(char *const argv[], bench_run *r) {
   fflush(NULL);
   pid_t pid;
   double t0 = bench_now();
-  int err = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+  int err = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
   posix_spawn_file_actions_destroy(&fa);
   close(fds[1]);
   if (err)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Helpers shared by the benchmarks (bench/*.c): the scale factor, a private
+ * Helpers shared by the benchmark programs in bench/: the scale factor, a private
  * temporary directory, deterministic input generators, running the vmsim
  * command with its whole-process host time, and reading figures out of its
  * --output json.
@@ -12,6 +12,10 @@
  * and exits 0 unless the run itself failed (the command failed, the result
  * was wrong, an invariant check did not pass). Nothing is a timing
  * assertion: a missed target is a figure, not a failure.
+ *
+ * Throughputs are given twice: by wall time (the figure the targets are
+ * stated in) and, as NAME_cpu, by the CPU time the process used (user +
+ * system, all its threads), which a busy shared host inflates far less.
  */
 #ifndef VMSIM_BENCH_UTIL_H
 #define VMSIM_BENCH_UTIL_H
@@ -28,12 +32,16 @@ uint64_t bench_scaled(uint64_t n, uint64_t min);
 
 /* Monotonic time in seconds. */
 double bench_now(void);
+/* CPU time of this process (all threads) in seconds. */
+double bench_cpu_now(void);
 
 /* Print a message to stderr and exit 1: the run failed. */
 __attribute__((noreturn, format(printf, 1, 2))) void bench_fail(const char *fmt, ...);
 
 /* A fresh directory under $TMPDIR (default /tmp), removed with every file
- * in it by bench_tmpdir_remove(). Returns the path (static storage). */
+ * in it by bench_tmpdir_remove() unless VMSIM_BENCH_KEEP is set (not 0):
+ * then it stays, and its path is printed, for reproducing or profiling a
+ * run. Returns the path (static storage). */
 const char *bench_tmpdir(const char *tag);
 void bench_tmpdir_remove(void);
 /* path = dir/name into buf. */
@@ -82,7 +90,7 @@ typedef struct bench_run {
 
 /* Run argv[0] (a path) with argv, its stdout captured, stderr inherited;
  * fails the benchmark if it cannot be started. */
-void bench_spawn(char *const argv[], bench_run *r);
+void bench_spawn(const char *const argv[], bench_run *r);
 /* Fail the benchmark unless the command exited 0 and its json says
  * "check": "ok" and "integrity_errors": 0. */
 void bench_expect_ok(const bench_run *r, const char *what);
