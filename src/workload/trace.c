@@ -295,7 +295,7 @@ static int lackey_parse(vmsim_trace *t, const char *p) {
 }
 
 static int lackey_next(vmsim_trace *t, vmsim_memref *out) {
-  const char *p;
+  const char *p = NULL;
   int rc;
 
   if (t->pending)
@@ -312,7 +312,7 @@ static int lackey_next(vmsim_trace *t, vmsim_memref *out) {
 /* ---- plain text -------------------------------------------------------- */
 
 static int text_next(vmsim_trace *t, vmsim_memref *out) {
-  const char *p;
+  const char *p = NULL;
   uint64_t pid = t->pid, addr;
   char op;
   int rc = next_content_line(t, &p);
@@ -415,7 +415,7 @@ void vmsim_trace_options_default(vmsim_trace_options *opts) {
 static int trace_new(vmsim_trace **out, const char *name, enum vmsim_trace_format fmt,
                      const vmsim_trace_options *opts, char *errmsg, size_t errlen) {
   vmsim_trace_options defaults;
-  vmsim_trace *t;
+  vmsim_trace *t = NULL;
   size_t namelen, cap;
 
   if (!name)
@@ -450,7 +450,7 @@ static int trace_new(vmsim_trace **out, const char *name, enum vmsim_trace_forma
 
 int vmsim_trace_open(vmsim_trace **out, const char *path, enum vmsim_trace_format fmt,
                      const vmsim_trace_options *opts, char *errmsg, size_t errlen) {
-  vmsim_trace *t;
+  vmsim_trace *t = NULL;
   int rc;
 
   if (!path)
@@ -475,7 +475,7 @@ int vmsim_trace_open(vmsim_trace **out, const char *path, enum vmsim_trace_forma
 
 int vmsim_trace_open_fd(vmsim_trace **out, int fd, const char *name, enum vmsim_trace_format fmt,
                         const vmsim_trace_options *opts, char *errmsg, size_t errlen) {
-  vmsim_trace *t;
+  vmsim_trace *t = NULL;
   int rc;
 
   if (fd < 0)
@@ -492,7 +492,7 @@ int vmsim_trace_open_fd(vmsim_trace **out, int fd, const char *name, enum vmsim_
 int vmsim_trace_open_stream(vmsim_trace **out, FILE *fp, const char *name,
                             enum vmsim_trace_format fmt, const vmsim_trace_options *opts,
                             char *errmsg, size_t errlen) {
-  vmsim_trace *t;
+  vmsim_trace *t = NULL;
   int rc;
 
   if (!fp)
