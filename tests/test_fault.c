@@ -323,7 +323,9 @@ static void test_shootdown_reaches_only_cpus_that_ran_the_mm(void **state) {
   /* munmap of part of the anon VMA: P last ran on CPU 0. */
   run_on_0_and_1(&s, ANON_AT);
   assert_ok(vmsim_munmap(sim, s.p, ANON_AT, PAGE));
-  assert_shot_down(&s, 0, 1);
+  /* One page is under x86's single-page flush ceiling (33): flushed by
+   * page, not the whole address space. */
+  assert_shot_down(&s, 1, 0);
 
   /* Q's translations survived all of that: two L1 hits. */
   vmsim_tlb_info t2 = tlb_info(sim, 2), t3 = tlb_info(sim, 3);

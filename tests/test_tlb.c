@@ -281,6 +281,36 @@ static void test_shootdown(void **state) {
   cpus_destroy(cpus, 4);
 }
 
+/*
+ * flush_tlb_mm_range(): up to 33 pages (x86's tlb_single_page_flush_ceiling)
+ * are flushed one by one, more as the whole address space; either way one
+ * IPI, so one shootdown per receiving CPU.
+ */
+static void test_shootdown_range(void **state) {
+  (void)state;
+  struct vmsim_cpu cpus[2];
+  cpus_init(cpus, 2);
+  fill(&cpus[1].tlb, 7, 10);  /* inside the range */
+  fill(&cpus[1].tlb, 7, 43);  /* just past it: 10 + 33 */
+  uint64_t mask[VMSIM_MAX_CPUS / 64] = {0x3};
+  vmsim__tlb_shootdown_range(cpus, 2, mask, 0, 7, VA(10), VA(43)); /* 33 pages */
+  for (uint32_t c = 0; c < 2; c++) {
+    assert_int_equal(cpus[c].tlb.stats.flush_page, 33);
+    assert_int_equal(cpus[c].tlb.stats.flush_asid, 0);
+    assert_int_equal(cpus[c].tlb.stats.shootdowns, c);
+  }
+  assert_int_equal(probe(&cpus[1].tlb, 7, 10), VMSIM_TLB_MISS);
+  assert_int_equal(probe(&cpus[1].tlb, 7, 43), VMSIM_TLB_L1_HIT);
+  vmsim__tlb_shootdown_range(cpus, 2, mask, 0, 7, VA(10), VA(44)); /* 34 pages */
+  for (uint32_t c = 0; c < 2; c++) {
+    assert_int_equal(cpus[c].tlb.stats.flush_page, 33);
+    assert_int_equal(cpus[c].tlb.stats.flush_asid, 1);
+    assert_int_equal(cpus[c].tlb.stats.shootdowns, 2 * c);
+  }
+  assert_int_equal(probe(&cpus[1].tlb, 7, 43), VMSIM_TLB_MISS);
+  cpus_destroy(cpus, 2);
+}
+
 /* CPUs past the first mask word are reached through the right bit. */
 static void test_shootdown_wide_mask(void **state) {
   (void)state;
@@ -309,6 +339,7 @@ int main(void) {
     cmocka_unit_test(test_flush),
     cmocka_unit_test(test_shootdown),
     cmocka_unit_test(test_shootdown_wide_mask),
+    cmocka_unit_test(test_shootdown_range),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -197,7 +197,8 @@ int vmsim_munmap(vmsim_sim *sim, uint32_t pid, uint64_t addr, uint64_t len) {
     mm->vmas[i].end = end;
   }
   zap_range(sim, mm, addr, end);
-  vmsim__tlb_shootdown_asid(sim->cpus, sim->nr_cpus, mm->cpumask, mm->last_cpu, mm->pid);
+  vmsim__tlb_shootdown_range(sim->cpus, sim->nr_cpus, mm->cpumask, mm->last_cpu, mm->pid, addr,
+                             end);
 
   /* Trim or remove the VMAs that intersect [addr, end). */
   uint32_t w = 0;

@@ -159,11 +159,12 @@ void vmsim__tlb_flush_all(struct vmsim_tlb *tlb) {
 
 /*
  * The IPI a real kernel sends (flush_tlb_mm_range -> native_flush_tlb_multi)
- * is modelled by its effect: every CPU in the mask flushes. `whole_asid`
- * chooses the flush.
+ * is modelled by its effect: every CPU in the mask flushes the range
+ * [start, start + pages) page by page, or the whole address space when
+ * `pages` is 0. Each receiving CPU counts one shootdown per IPI.
  */
 static void shootdown(struct vmsim_cpu *cpus, uint32_t nr_cpus, const uint64_t *cpumask,
-                      uint32_t initiator, uint32_t asid, uint64_t vaddr, bool whole_asid) {
+                      uint32_t initiator, uint32_t asid, uint64_t start, uint64_t pages) {
   for (uint32_t w = 0; w * 64 < nr_cpus; w++) {
     uint64_t bits = cpumask[w];
     if (nr_cpus - w * 64 < 64)
@@ -171,10 +172,10 @@ static void shootdown(struct vmsim_cpu *cpus, uint32_t nr_cpus, const uint64_t *
     for (; bits; bits &= bits - 1) {
       uint32_t c = w * 64 + (uint32_t)__builtin_ctzll(bits);
       struct vmsim_tlb *tlb = &cpus[c].tlb;
-      if (whole_asid)
+      if (!pages)
         vmsim__tlb_flush_asid(tlb, asid);
-      else
-        vmsim__tlb_flush_page(tlb, asid, vaddr);
+      for (uint64_t i = 0; i < pages; i++)
+        vmsim__tlb_flush_page(tlb, asid, start + (i << VMSIM_PAGE_SHIFT));
       tlb->stats.shootdowns += c != initiator;
     }
   }
@@ -182,10 +183,17 @@ static void shootdown(struct vmsim_cpu *cpus, uint32_t nr_cpus, const uint64_t *
 
 void vmsim__tlb_shootdown_page(struct vmsim_cpu *cpus, uint32_t nr_cpus, const uint64_t *cpumask,
                                uint32_t initiator, uint32_t asid, uint64_t vaddr) {
-  shootdown(cpus, nr_cpus, cpumask, initiator, asid, vaddr, false);
+  shootdown(cpus, nr_cpus, cpumask, initiator, asid, vaddr, 1);
 }
 
 void vmsim__tlb_shootdown_asid(struct vmsim_cpu *cpus, uint32_t nr_cpus, const uint64_t *cpumask,
                                uint32_t initiator, uint32_t asid) {
-  shootdown(cpus, nr_cpus, cpumask, initiator, asid, 0, true);
+  shootdown(cpus, nr_cpus, cpumask, initiator, asid, 0, 0);
+}
+
+void vmsim__tlb_shootdown_range(struct vmsim_cpu *cpus, uint32_t nr_cpus, const uint64_t *cpumask,
+                                uint32_t initiator, uint32_t asid, uint64_t start, uint64_t end) {
+  uint64_t pages = (end - start) >> VMSIM_PAGE_SHIFT;
+  shootdown(cpus, nr_cpus, cpumask, initiator, asid, start,
+            pages > VMSIM_TLB_SINGLE_PAGE_FLUSH_CEILING ? 0 : pages);
 }

@@ -162,5 +162,14 @@ void vmsim__tlb_shootdown_page(struct vmsim_cpu *cpus, uint32_t nr_cpus, const u
                                uint32_t initiator, uint32_t asid, uint64_t vaddr);
 void vmsim__tlb_shootdown_asid(struct vmsim_cpu *cpus, uint32_t nr_cpus, const uint64_t *cpumask,
                                uint32_t initiator, uint32_t asid);
+/*
+ * flush_tlb_mm_range(): the pages of [start, end) one by one on every CPU
+ * of the mask, or the whole address space when the range has more than
+ * VMSIM_TLB_SINGLE_PAGE_FLUSH_CEILING pages (x86's
+ * tlb_single_page_flush_ceiling, 33). One shootdown per receiving CPU.
+ */
+#define VMSIM_TLB_SINGLE_PAGE_FLUSH_CEILING 33
+void vmsim__tlb_shootdown_range(struct vmsim_cpu *cpus, uint32_t nr_cpus, const uint64_t *cpumask,
+                                uint32_t initiator, uint32_t asid, uint64_t start, uint64_t end);
 
 #endif /* VMSIM_HW_TLB_H */
