@@ -199,7 +199,7 @@ static inline uint64_t rt_swap_inuse(const vmsim_sim *sim, unsigned type) {
 static inline uint16_t rt_swap_map(const vmsim_sim *sim, vmsim_pte_t entry) {
   struct vmsim_swap_device *d = vmsim__swap_dev(sim, entry);
   assert_non_null(d);
-  return d->swap_map[vmsim_swp_offset(entry)];
+  return d->slots[vmsim_swp_offset(entry)].map;
 }
 
 #endif

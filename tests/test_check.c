@@ -142,11 +142,11 @@ static void test_swap_slot_count_wrong(void **state) {
   vmsim_pte_t e = *ptep_of(f, 3);
   assert_true(vmsim_pte_is_swap(e));
   struct vmsim_swap_device *d = vmsim__swap_dev(f->sim, e);
-  assert_int_equal(d->swap_map[vmsim_swp_offset(e)], 1);
-  d->swap_map[vmsim_swp_offset(e)]++;
+  assert_int_equal(d->slots[vmsim_swp_offset(e)].map, 1);
+  d->slots[vmsim_swp_offset(e)].map++;
   expect_corrupt(f->sim, "swap: slot %u:%" PRIu64 " counts 2 references, 1 swap PTEs name it",
                  vmsim_swp_type(e), vmsim_swp_offset(e));
-  d->swap_map[vmsim_swp_offset(e)]--;
+  d->slots[vmsim_swp_offset(e)].map--;
 }
 
 /* A PTE write-protected behind the TLB's back: CPU 0 still holds the

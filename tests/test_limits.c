@@ -37,7 +37,6 @@ static int teardown(void **state) {
 
 /* Host bytes a configuration needs, as config.c counts them. */
 static uint64_t machine_bytes(const vmsim_config *cfg) {
-  const struct vmsim_swap_device *sw = NULL;
   uint64_t pages = 0, cpus = 0, slots = 0;
   for (uint32_t i = 0; i < cfg->nr_nodes; i++) {
     pages += cfg->nodes[i].pages;
@@ -46,7 +45,7 @@ static uint64_t machine_bytes(const vmsim_config *cfg) {
   for (uint32_t i = 0; i < cfg->nr_swap; i++)
     slots += cfg->swap[i].pages;
   return pages * sizeof(struct vmsim_page) +
-         slots * (sizeof(*sw->swap_map) + sizeof(*sw->tokens) + sizeof(*sw->cache)) +
+         slots * sizeof(struct vmsim_swap_slot) +
          cpus * ((uint64_t)cfg->tlb.l1_entries + cfg->tlb.l2_entries) *
              (sizeof(uint64_t) + sizeof(struct vmsim_tlb_entry));
 }
@@ -90,8 +89,9 @@ static void test_format_bytes(void **state) {
 }
 
 /*
- * 8 TiB with a 16 TiB swap device: 128 GiB of frame descriptors and 72 GiB
- * of swap bookkeeping. Refused by validate with the message, and by create
+ * 8 TiB with a 16 TiB swap device: 2^31 frames x 64 bytes = 128 GiB of
+ * frame descriptors and (2^32 - 1) slots x 24 bytes (struct vmsim_swap_slot)
+ * = 96 GiB of swap bookkeeping, 224 GiB with the TLBs' few KiB. Refused by validate with the message, and by create
  * before it allocates anything. Pretends the host has 24 GiB, so that the
  * test means the same on any host.
  */
@@ -102,7 +102,7 @@ static void test_machine_too_big(void **state) {
   config_huge(&cfg);
   vmsim__set_host_memory(24 * GiB);
   assert_int_equal(vmsim_config_validate(&cfg, msg, sizeof(msg)), VMSIM_ECONFIG);
-  assert_string_equal(msg, "machine: needs 200.0 GiB of host memory for its page frames, swap "
+  assert_string_equal(msg, "machine: needs 224.0 GiB of host memory for its page frames, swap "
                            "and TLBs, the host has 24 GiB");
 
   vmsim_alloc_stats a, b;
@@ -113,12 +113,12 @@ static void test_machine_too_big(void **state) {
   assert_null(sim);
   assert_int_equal(b.nr_allocs, a.nr_allocs);
 
-  /* The real host, whatever it is: refused unless it has 200 GiB. */
+  /* The real host, whatever it is: refused unless it has 224 GiB. */
   vmsim__set_host_memory(0);
   uint64_t host = vmsim__host_memory();
   if (host < machine_bytes(&cfg)) {
     assert_int_equal(vmsim_config_validate(&cfg, msg, sizeof(msg)), VMSIM_ECONFIG);
-    assert_non_null(strstr(msg, "machine: needs 200.0 GiB of host memory"));
+    assert_non_null(strstr(msg, "machine: needs 224.0 GiB of host memory"));
   } else {
     print_message("the host has %" PRIu64 " bytes: the 8 TiB machine fits\n", host);
   }
@@ -152,7 +152,7 @@ static void test_machine_bound(void **state) {
   assert_int_equal(vmsim_config_validate(&cfg, NULL, 0), VMSIM_ECONFIG);
   cfg.tlb.l1_entries /= 2;
   cfg.nodes[0].pages++;
-  cfg.nr_swap = 0; /* 18 bytes of swap slots make room for 1 frame */
+  cfg.nr_swap = 0; /* its slots (24 bytes each) make room for 1 frame */
   assert_ok(vmsim_config_validate(&cfg, NULL, 0));
   vmsim__set_host_memory(0);
 }
@@ -269,7 +269,7 @@ static void expect_refused(const char *path, const char *policy, const char *nee
 /*
  * Pass 1 refuses a trace whose distinct pages would not fit in the host:
  * with the host pretended to have 2 MiB, 100,000 distinct pages (a table
- * of 24-byte slots and 18 bytes of swap for each) stop it early, naming
+ * of 24-byte slots and a 24-byte swap slot for each) stop it early, naming
  * the trace and the count so far; a policy that needs the future also
  * needs 8 bytes per access, so 300,000 accesses over 10 pages stop it too.
  * With the real host both replay.
@@ -279,8 +279,11 @@ static void test_trace_too_big(void **state) {
   char *wide = (char *)write_pages_trace("wide.txt", 100000, 100000);
   char *long_ = (char *)write_pages_trace("long.txt", 10, 300000);
   vmsim__set_host_memory(2 << 20);
+  /* At the 16385th page the table would grow to 65536 slots: 65536 x 24
+   * bytes of table + 32768 x 24 bytes of swap slots (check_fits counts
+   * half the table as pages) = 2,359,296 bytes = 2.25 MiB, printed 2.2. */
   expect_refused(wide, "clock", "16384 distinct pages in its first 16384 accesses, and counting: "
-                                "replaying it needs more than 2.1 MiB of host memory, the host "
+                                "replaying it needs more than 2.2 MiB of host memory, the host "
                                 "has 2 MiB");
   expect_refused(long_, "opt", "10 distinct pages in its first 131072 accesses");
   vmsim__set_host_memory(0);
@@ -390,7 +393,7 @@ static void test_run_huge(void **state) {
                           "    - memory: 8TiB\n"
                           "  swap:\n"
                           "    - {size: 17179869180KiB, type: ssd}\n" WORKLOAD);
-  expect_error("run huge.yaml", "huge.yaml:1:1: error: machine: needs 200.0 GiB");
+  expect_error("run huge.yaml", "huge.yaml:1:1: error: machine: needs 224.0 GiB");
 }
 
 /* `vmsim replay` of a lackey trace of nothing but addresses above 2^47:

@@ -166,8 +166,8 @@ static void check_frames(struct checker *c) {
     swapcached += vmsim_page_test(p, VMSIM_PG_swapcache);
     if (vmsim_page_test(p, VMSIM_PG_swapcache)) {
       struct vmsim_swap_device *d = vmsim__swap_dev(sim, p->swap);
-      CHECK(c, d && d->cache[vmsim_swp_offset(p->swap)] == pfn + 1 &&
-                   (d->swap_map[vmsim_swp_offset(p->swap)] & SWAP_HAS_CACHE),
+      CHECK(c, d && d->slots[vmsim_swp_offset(p->swap)].cache == pfn + 1 &&
+                   (d->slots[vmsim_swp_offset(p->swap)].map & SWAP_HAS_CACHE),
             "swap: pfn %" PRIu64 " is in the swap cache but its slot does not point back", pfn);
     }
   }
@@ -250,8 +250,8 @@ static void check_swap(struct checker *c, uint64_t *live) {
     struct vmsim_swap_device *d = &si->dev[t];
     uint64_t inuse = 0;
     for (uint64_t s = 0; s < d->pages && !c->err; s++) {
-      uint16_t map = d->swap_map[s];
-      uint64_t e = d->cache[s];
+      uint16_t map = d->slots[s].map;
+      uint64_t e = d->slots[s].cache;
       inuse += map != 0;
       CHECK(c, (map & SWAP_MAP_MAX) == c->swapref[t][s],
             "swap: slot %u:%" PRIu64 " counts %u references, %u swap PTEs name it", t, s,
@@ -264,7 +264,7 @@ static void check_swap(struct checker *c, uint64_t *live) {
               "swap: slot %u:%" PRIu64 " caches pfn %u, which is not its page", t, s,
               cache_entry_pfn(e));
       } else if (map) {
-        *live += token_seq(d->tokens[s]); /* contents only on the device */
+        *live += token_seq(d->slots[s].token); /* contents only on the device */
       }
     }
     CHECK(c, inuse == d->inuse, "swap: device %u counts %" PRIu64 " slots in use, %" PRIu64 " are", t,

@@ -216,7 +216,7 @@ const char *vmsim__format_bytes(char *buf, size_t len, uint64_t bytes) {
  * rather than let it thrash the host or die in calloc halfway through
  * creation. Counted: what vmsim_sim_create() allocates in proportion to
  * the configuration -- a frame descriptor per page (mem_map), per swap slot
- * its swap_map count, content token and swap-cache entry (swap.c), and
+ * its record of count, content token and swap-cache entry (swap.c), and
  * every CPU's TLB entries with their tags (tlb.c). Page tables, the reverse
  * map and a policy's own state grow with the workload and are not known
  * here; so this is a lower bound, and a machine that passes may still be
@@ -224,8 +224,7 @@ const char *vmsim__format_bytes(char *buf, size_t len, uint64_t bytes) {
  */
 static int check_host_memory(const vmsim_config *cfg, uint64_t pages, uint64_t cpus, char *msg,
                              size_t len) {
-  const struct vmsim_swap_device *sw = NULL; /* for sizeof only */
-  const uint64_t slot_bytes = sizeof(*sw->swap_map) + sizeof(*sw->tokens) + sizeof(*sw->cache);
+  const uint64_t slot_bytes = sizeof(struct vmsim_swap_slot);
   const uint64_t tlb_entry_bytes = sizeof(uint64_t) + sizeof(struct vmsim_tlb_entry);
   uint64_t slots = 0;
   for (uint32_t i = 0; i < cfg->nr_swap; i++)

@@ -37,11 +37,9 @@ int vmsim__swap_init(vmsim_sim *sim) {
     d->prio = c->priority;
     d->read_latency = c->read_latency;
     d->write_latency = c->write_latency;
-    d->swap_map = vmsim__calloc(c->pages, sizeof(*d->swap_map));
-    d->tokens = vmsim__calloc(c->pages, sizeof(*d->tokens));
-    d->cache = vmsim__calloc(c->pages, sizeof(*d->cache));
+    d->slots = vmsim__calloc(c->pages, sizeof(*d->slots));
     si->nr++;
-    if (!d->swap_map || !d->tokens || !d->cache)
+    if (!d->slots)
       return VMSIM_ENOMEM;
   }
   sim->swap = &swap_hooks;
@@ -53,9 +51,7 @@ void vmsim__swap_fini(vmsim_sim *sim) {
   if (!si)
     return;
   for (uint32_t i = 0; i < si->nr; i++) {
-    vmsim__free(si->dev[i].swap_map);
-    vmsim__free(si->dev[i].tokens);
-    vmsim__free(si->dev[i].cache);
+    vmsim__free(si->dev[i].slots);
   }
   vmsim__free(si);
   sim->swapinfo = NULL;
@@ -102,7 +98,7 @@ static int get_swap_slot(struct vmsim_swap_info *si, unsigned *type, uint64_t *s
     return VMSIM_ENOSPC;
   struct vmsim_swap_device *d = &si->dev[best];
   uint64_t s = d->cursor;
-  while (d->swap_map[s]) /* inuse < pages: terminates */
+  while (d->slots[s].map) /* inuse < pages: terminates */
     s = s + 1 == d->pages ? 0 : s + 1;
   d->cursor = s + 1 == d->pages ? 0 : s + 1;
   si->rr = (uint32_t)best + 1;
@@ -112,7 +108,7 @@ static int get_swap_slot(struct vmsim_swap_info *si, unsigned *type, uint64_t *s
 }
 
 static void free_slot(struct vmsim_swap_device *d, uint64_t slot) {
-  d->swap_map[slot] = 0;
+  d->slots[slot].map = 0;
   d->inuse--;
 }
 
@@ -122,9 +118,9 @@ int vmsim__add_to_swap(vmsim_sim *sim, struct vmsim_page *page) {
   if (!sim->swapinfo || get_swap_slot(sim->swapinfo, &type, &slot))
     return VMSIM_ENOSPC;
   struct vmsim_swap_device *d = &sim->swapinfo->dev[type];
-  d->swap_map[slot] = SWAP_HAS_CACHE;
+  d->slots[slot].map = SWAP_HAS_CACHE;
   d->inuse++;
-  d->cache[slot] = (uint64_t)vmsim__page_to_pfn(sim, page) + 1;
+  d->slots[slot].cache = (uint64_t)vmsim__page_to_pfn(sim, page) + 1;
   page->swap = vmsim_swp_entry(type, slot);
   vmsim_page_set(page, VMSIM_PG_swapcache);
   vmsim_page_set(page, VMSIM_PG_dirty); /* the slot holds nothing yet */
@@ -134,7 +130,7 @@ int vmsim__add_to_swap(vmsim_sim *sim, struct vmsim_page *page) {
 
 void vmsim__swap_writepage(vmsim_sim *sim, struct vmsim_page *page, vmsim_time_t *cost) {
   struct vmsim_swap_device *d = vmsim__swap_dev(sim, page->swap);
-  d->tokens[vmsim_swp_offset(page->swap)] = page->token;
+  d->slots[vmsim_swp_offset(page->swap)].token = page->token;
   vmsim_page_clear(page, VMSIM_PG_dirty);
   sim->vmstat[VMSIM_VM_pswpout]++;
   sim->vmstat[VMSIM_VM_pgpgout] += VMSIM_PAGE_SIZE >> 10;
@@ -144,13 +140,13 @@ void vmsim__swap_writepage(vmsim_sim *sim, struct vmsim_page *page, vmsim_time_t
 void vmsim__delete_from_swap_cache(vmsim_sim *sim, struct vmsim_page *page, uint64_t shadow) {
   struct vmsim_swap_device *d = vmsim__swap_dev(sim, page->swap);
   uint64_t slot = vmsim_swp_offset(page->swap);
-  d->cache[slot] = shadow ? (shadow | VMSIM_SHADOW_BIT) : 0;
-  d->swap_map[slot] &= (uint16_t)~SWAP_HAS_CACHE;
-  if (d->swap_map[slot] == 0) {
+  d->slots[slot].cache = shadow ? (shadow | VMSIM_SHADOW_BIT) : 0;
+  d->slots[slot].map &= (uint16_t)~SWAP_HAS_CACHE;
+  if (d->slots[slot].map == 0) {
     d->inuse++; /* free_slot() takes it back */
     free_slot(d, slot);
     d->inuse--;
-    d->cache[slot] = 0;
+    d->slots[slot].cache = 0;
   }
   vmsim_page_clear(page, VMSIM_PG_swapcache);
   page->swap = 0;
@@ -161,7 +157,7 @@ void vmsim__delete_from_swap_cache(vmsim_sim *sim, struct vmsim_page *page, uint
 
 static bool swap_hook_try_to_free_swap(vmsim_sim *sim, struct vmsim_page *page) {
   struct vmsim_swap_device *d = vmsim__swap_dev(sim, page->swap);
-  if ((d->swap_map[vmsim_swp_offset(page->swap)] & SWAP_MAP_MAX) != 0)
+  if ((d->slots[vmsim_swp_offset(page->swap)].map & SWAP_MAP_MAX) != 0)
     return false; /* swap PTEs still need the slot */
   vmsim__delete_from_swap_cache(sim, page, 0);
   vmsim__set_page_dirty(sim, page); /* the page is now the only copy */
@@ -171,34 +167,34 @@ static bool swap_hook_try_to_free_swap(vmsim_sim *sim, struct vmsim_page *page) 
 static int swap_hook_dup(vmsim_sim *sim, vmsim_pte_t entry) {
   struct vmsim_swap_device *d = vmsim__swap_dev(sim, entry);
   uint64_t slot = vmsim_swp_offset(entry);
-  if (!d || d->swap_map[slot] == 0) {
+  if (!d || d->slots[slot].map == 0) {
     sim->integrity_errors++;
     return VMSIM_ECORRUPT;
   }
-  if ((d->swap_map[slot] & SWAP_MAP_MAX) == SWAP_MAP_MAX)
+  if ((d->slots[slot].map & SWAP_MAP_MAX) == SWAP_MAP_MAX)
     return VMSIM_ENOSPC;
-  d->swap_map[slot]++;
+  d->slots[slot].map++;
   return 0;
 }
 
 static void swap_hook_free(vmsim_sim *sim, vmsim_pte_t entry) {
   struct vmsim_swap_device *d = vmsim__swap_dev(sim, entry);
   uint64_t slot = vmsim_swp_offset(entry);
-  if (!d || (d->swap_map[slot] & SWAP_MAP_MAX) == 0) {
+  if (!d || (d->slots[slot].map & SWAP_MAP_MAX) == 0) {
     sim->integrity_errors++;
     return;
   }
-  if (--d->swap_map[slot] != SWAP_HAS_CACHE) {
-    if (d->swap_map[slot] == 0) { /* the last reference: the contents die */
-      sim->token_ledger -= token_seq(d->tokens[slot]);
-      d->cache[slot] = 0;
+  if (--d->slots[slot].map != SWAP_HAS_CACHE) {
+    if (d->slots[slot].map == 0) { /* the last reference: the contents die */
+      sim->token_ledger -= token_seq(d->slots[slot].token);
+      d->slots[slot].cache = 0;
       d->inuse--;
     }
     return;
   }
   /* free_swap_and_cache(): only the swap cache holds the slot now. If its
    * page is mapped nowhere, nothing can reach the contents any more. */
-  struct vmsim_page *page = &sim->mem_map[cache_entry_pfn(d->cache[slot])];
+  struct vmsim_page *page = &sim->mem_map[cache_entry_pfn(d->slots[slot].cache)];
   if (page->mapcount == 0 && !vmsim_page_test(page, VMSIM_PG_isolated)) {
     vmsim__delete_from_swap_cache(sim, page, 0);
     sim->token_ledger -= token_seq(page->token);
@@ -218,12 +214,12 @@ static int swap_hook_swapin(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
                             vmsim_time_t *cost) {
   struct vmsim_swap_device *d = vmsim__swap_dev(sim, entry);
   uint64_t slot = vmsim_swp_offset(entry);
-  if (!d || (d->swap_map[slot] & SWAP_MAP_MAX) == 0) {
+  if (!d || (d->slots[slot].map & SWAP_MAP_MAX) == 0) {
     sim->integrity_errors++;
     return VMSIM_ECORRUPT;
   }
   struct vmsim_page *page;
-  uint64_t e = d->cache[slot];
+  uint64_t e = d->slots[slot].cache;
   if (cache_entry_is_page(e)) {
     page = &sim->mem_map[cache_entry_pfn(e)];
   } else {
@@ -235,13 +231,13 @@ static int swap_hook_swapin(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
     page->flags |= UINT32_C(1) << VMSIM_PG_anon | UINT32_C(1) << VMSIM_PG_swapbacked;
     page->mapping = mm->pid;
     page->index = vaddr >> VMSIM_PAGE_SHIFT;
-    page->token = d->tokens[slot];
+    page->token = d->slots[slot].token;
     if (page->token >> 32 != anon_token(page->index, 0) >> 32)
       sim->integrity_errors++; /* the slot held another page's contents */
     sim->vmstat[VMSIM_VM_nr_anon_pages]++;
-    d->swap_map[slot] |= SWAP_HAS_CACHE;
-    e = d->cache[slot];
-    d->cache[slot] = (uint64_t)vmsim__page_to_pfn(sim, page) + 1;
+    d->slots[slot].map |= SWAP_HAS_CACHE;
+    e = d->slots[slot].cache;
+    d->slots[slot].cache = (uint64_t)vmsim__page_to_pfn(sim, page) + 1;
     page->swap = entry;
     vmsim_page_set(page, VMSIM_PG_swapcache);
     sim->vmstat[VMSIM_VM_nr_swapcached]++;
@@ -260,12 +256,12 @@ static int swap_hook_swapin(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
     return 0; /* the PTE changed while we slept: just retry the access */
   /* reuse_swap_page(): exclusive when this PTE is the only user, of the
    * slot and of the page (another process may map it from the swap cache). */
-  bool exclusive = page->mapcount == 0 && (d->swap_map[slot] & SWAP_MAP_MAX) == 1;
+  bool exclusive = page->mapcount == 0 && (d->slots[slot].map & SWAP_MAP_MAX) == 1;
   int err = vmsim__map_page(sim, mm, vma, vaddr, ptep, page,
                             exclusive && (vma->prot & VMSIM_PROT_WRITE));
   if (err)
     return err;
-  d->swap_map[slot]--; /* the PTE maps the page now, not the slot */
+  d->slots[slot].map--; /* the PTE maps the page now, not the slot */
   /* should_try_to_free_swap(): a write will make the swap copy stale, and
    * a swap device more than half full needs its slots back. */
   if (exclusive && (write || 2 * vmsim__swap_free_slots(sim) < swap_total_slots(sim)))

@@ -5,19 +5,24 @@
 
 #include "mm_types.h"
 
-/* swap_map[] of a slot: the number of swap PTEs that reference it, plus
+/* A slot's `map`: the number of swap PTEs that reference it, plus
  * SWAP_HAS_CACHE while a page for it is in the swap cache. 0 = free. */
 #define SWAP_HAS_CACHE 0x8000u
 #define SWAP_MAP_MAX 0x7fffu
+
+/* One swap slot: all a swap-in needs, in one record (one host cache miss). */
+struct vmsim_swap_slot {
+  uint64_t token; /* the contents as last written */
+  uint64_t cache; /* swap cache: 0, pfn + 1, or a shadow (VMSIM_SHADOW_BIT) */
+  uint16_t map;   /* references | SWAP_HAS_CACHE (the kernel's swap_map[]) */
+};
 
 struct vmsim_swap_device {
   uint64_t pages;
   int prio;
   vmsim_time_t read_latency, write_latency;
-  uint16_t *swap_map;
-  uint64_t *tokens;  /* contents of each slot as last written */
-  uint64_t *cache;   /* swap cache: 0, pfn + 1, or a shadow (VMSIM_SHADOW_BIT) */
-  uint64_t inuse;    /* slots with swap_map != 0 */
+  struct vmsim_swap_slot *slots;
+  uint64_t inuse;    /* slots with map != 0 */
   uint64_t cursor;   /* where the next slot search starts */
 };
 

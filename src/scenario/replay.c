@@ -113,14 +113,13 @@ static int open_trace(struct replay *rp, vmsim_trace **t) {
  * Pass 1 refuses it before it thrashes the host: each time its table or
  * next-use array is about to grow, the host memory the replay would need
  * with the table full -- the table itself, the next uses, and the swap slot
- * replay_config() gives every distinct page (swap_map, token, swap cache) --
+ * replay_config() gives every distinct page (struct vmsim_swap_slot) --
  * must fit in the host's physical memory. The machine itself is checked
  * later by vmsim_config_validate().
  */
 static int check_fits(struct replay *rp, const struct page_table *t, uint64_t slots,
                       uint64_t next_uses) {
-  const struct vmsim_swap_device *sw = NULL; /* for sizeof only */
-  const uint64_t slot_bytes = sizeof(*sw->swap_map) + sizeof(*sw->tokens) + sizeof(*sw->cache);
+  const uint64_t slot_bytes = sizeof(struct vmsim_swap_slot);
   uint64_t need = slots * sizeof(struct page_slot) + slots / 2 * slot_bytes +
                   next_uses * sizeof(*rp->next_use);
   uint64_t host = vmsim__host_memory();
