@@ -144,17 +144,25 @@ static inline vmsim_pfn_t pfn_at(vmsim_sim *sim, uint32_t pid, uint64_t vaddr) {
   return vmsim__page_to_pfn(sim, page_at(sim, pid, vaddr));
 }
 
-/* The length of a frame's reverse-map chain. */
+/* An anon page mapped once, by the process and at the address it was
+ * faulted in at, has no chain: the mapping is (page->mapping, page->index). */
+static inline bool rmap_is_implicit(const struct vmsim_page *page) {
+  return page->rmap == 0 && page->mapcount > 0 && vmsim_page_test(page, VMSIM_PG_anon);
+}
+
+/* The number of mappings the reverse map records for a frame. */
 static inline unsigned rmap_len(const vmsim_sim *sim, const struct vmsim_page *page) {
-  unsigned n = 0;
+  unsigned n = rmap_is_implicit(page);
   for (uint32_t i = page->rmap; i && n < 1000; i = sim->rmap[i].next)
     n++;
   return n;
 }
 
-/* Does the chain hold (pid, vaddr)? */
+/* Does the reverse map record (pid, vaddr)? */
 static inline bool rmap_has(const vmsim_sim *sim, const struct vmsim_page *page, uint32_t pid,
                             uint64_t vaddr) {
+  if (rmap_is_implicit(page))
+    return page->mapping == pid && page->index << VMSIM_PAGE_SHIFT == vaddr;
   unsigned n = 0;
   for (uint32_t i = page->rmap; i && n < 1000; i = sim->rmap[i].next, n++)
     if (sim->rmap[i].pid == pid && sim->rmap[i].vaddr == vaddr)

@@ -156,6 +156,8 @@ static void check_frames(struct checker *c) {
     uint32_t chain = 0;
     for (uint32_t i = p->rmap; i && chain <= c->mapped[pfn]; i = sim->rmap[i].next)
       chain++;
+    if (!p->rmap && p->mapcount > 0 && vmsim_page_test(p, VMSIM_PG_anon))
+      chain = 1; /* the implicit mapping (page->mapping, page->index) */
     CHECK(c, chain == c->mapped[pfn], "rmap: pfn %" PRIu64 " has %u reverse-map items for %u PTEs",
           pfn, chain, c->mapped[pfn]);
     if (vmsim_page_test(p, VMSIM_PG_anon) && c->mapped[pfn] > 1 && !c->err)
@@ -208,6 +210,8 @@ static int check_pte(void *arg, uint64_t vaddr, vmsim_pte_t *ptep) {
     bool found = false;
     for (uint32_t i = p->rmap, n = 0; i && n < 1u << 30; i = sim->rmap[i].next, n++)
       found |= sim->rmap[i].pid == w->mm->pid && sim->rmap[i].vaddr == vaddr;
+    if (!p->rmap && vmsim_page_test(p, VMSIM_PG_anon)) /* the implicit mapping */
+      found = p->mapping == w->mm->pid && p->index == vaddr >> VMSIM_PAGE_SHIFT;
     CHECK(c, found, "rmap: pfn %u lacks the mapping of pid %u at %#" PRIx64, pfn, w->mm->pid,
           vaddr);
     c->mapped[pfn]++;

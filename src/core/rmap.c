@@ -4,19 +4,31 @@
  * maps it, so reclaim can test and clear accessed bits and unmap a page
  * from all its mappers. Each mapping is one item chained from page->rmap
  * (the 2.5-era pte_chain idea, by index into one growable pool).
+ *
+ * Most anon pages are mapped once, by the process that faulted them in, at
+ * their own virtual page: that mapping is implicit, (page->mapping,
+ * page->index), and costs no item (2.5's PageDirect did the same). An anon
+ * page with rmap 0 and mapcount 1 is mapped that way; a second mapping
+ * (fork) turns the implicit one into an item first, and the page keeps a
+ * chain until its last mapping goes.
  */
 #include "mm_types.h"
 
 #include "mmu.h"
 
-int vmsim__rmap_add(vmsim_sim *sim, struct vmsim_page *page, uint32_t pid, uint64_t vaddr) {
+static bool rmap_implicit(const struct vmsim_page *page) {
+  return page->rmap == 0 && page->mapcount > 0 && vmsim_page_test(page, VMSIM_PG_anon);
+}
+
+/* Take an item from the pool, growing it if need be; 0 if out of memory. */
+static uint32_t rmap_item_alloc(vmsim_sim *sim) {
   if (sim->rmap_free == 0) {
     uint32_t old = sim->rmap_cap, cap = old ? old * 2 : 1024;
     if (cap <= old)
-      return VMSIM_ENOMEM;
+      return 0;
     struct vmsim_rmap_item *pool = vmsim__realloc(sim->rmap, (size_t)cap * sizeof(*pool));
     if (!pool)
-      return VMSIM_ENOMEM;
+      return 0;
     /* Chain the new items into the free list; item 0 stays unused. */
     for (uint32_t i = cap - 1; i >= (old ? old : 1); i--) {
       pool[i].next = sim->rmap_free;
@@ -26,17 +38,50 @@ int vmsim__rmap_add(vmsim_sim *sim, struct vmsim_page *page, uint32_t pid, uint6
     sim->rmap_cap = cap;
   }
   uint32_t idx = sim->rmap_free;
+  sim->rmap_free = sim->rmap[idx].next;
+  sim->rmap_used++;
+  return idx;
+}
+
+static void rmap_push(vmsim_sim *sim, struct vmsim_page *page, uint32_t idx, uint32_t pid,
+                      uint64_t vaddr) {
   struct vmsim_rmap_item *it = &sim->rmap[idx];
-  sim->rmap_free = it->next;
   it->next = page->rmap;
   it->pid = pid;
   it->vaddr = vaddr;
   page->rmap = idx;
-  sim->rmap_used++;
+}
+
+/* Record that `pid` maps `page` at `vaddr`. Called before the caller counts
+ * the mapping in page->mapcount. */
+int vmsim__rmap_add(vmsim_sim *sim, struct vmsim_page *page, uint32_t pid, uint64_t vaddr) {
+  if (vmsim_page_test(page, VMSIM_PG_anon) && page->mapcount == 0 && page->rmap == 0) {
+    page->mapping = pid; /* the implicit mapping */
+    page->index = vaddr >> VMSIM_PAGE_SHIFT;
+    return 0;
+  }
+  bool implicit = rmap_implicit(page);
+  uint32_t a = rmap_item_alloc(sim), b = implicit && a ? rmap_item_alloc(sim) : 0;
+  if (!a || (implicit && !b)) {
+    if (a) { /* give back the one we got */
+      sim->rmap[a].next = sim->rmap_free;
+      sim->rmap_free = a;
+      sim->rmap_used--;
+    }
+    return VMSIM_ENOMEM;
+  }
+  if (implicit)
+    rmap_push(sim, page, b, page->mapping, page->index << VMSIM_PAGE_SHIFT);
+  rmap_push(sim, page, a, pid, vaddr);
   return 0;
 }
 
 void vmsim__rmap_del(vmsim_sim *sim, struct vmsim_page *page, uint32_t pid, uint64_t vaddr) {
+  if (rmap_implicit(page)) {
+    if (page->mapping != pid || page->index != vaddr >> VMSIM_PAGE_SHIFT)
+      sim->integrity_errors++; /* not the page's one mapping */
+    return;
+  }
   for (uint32_t *link = &page->rmap; *link; link = &sim->rmap[*link].next) {
     uint32_t idx = *link;
     struct vmsim_rmap_item *it = &sim->rmap[idx];
@@ -62,6 +107,16 @@ int vmsim__rmap_walk(vmsim_sim *sim, struct vmsim_page *page,
                                uint64_t vaddr, vmsim_pte_t *ptep, void *arg),
                      void *arg) {
   vmsim_pfn_t pfn = vmsim__page_to_pfn(sim, page);
+  if (rmap_implicit(page)) {
+    struct vmsim_mm *mm = vmsim__mm_get(sim, page->mapping);
+    uint64_t vaddr = page->index << VMSIM_PAGE_SHIFT;
+    vmsim_pte_t *ptep = mm ? vmsim__pte_lookup(&mm->pgt, vaddr, NULL) : NULL;
+    if (!ptep || !vmsim_pte_present(*ptep) || vmsim_pte_pfn(*ptep) != pfn) {
+      sim->integrity_errors++;
+      return 0;
+    }
+    return fn(sim, page, mm, vaddr, ptep, arg);
+  }
   uint32_t idx = page->rmap;
   while (idx) {
     struct vmsim_rmap_item *it = &sim->rmap[idx];
