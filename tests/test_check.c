@@ -102,6 +102,18 @@ static void test_free_frame_on_lru(void **state) {
   vmsim_page_clear(p, VMSIM_PG_buddy);
 }
 
+/* A page on clock's inactive-kind list that claims to be active. */
+static void test_active_flag_off_its_list(void **state) {
+  struct fixture *f = *state;
+  struct vmsim_page *p = rt_page(f->sim, f->pid, va_of(f, 20));
+  assert_non_null(p);
+  assert_false(vmsim_page_test(p, VMSIM_PG_active));
+  vmsim_page_set(p, VMSIM_PG_active);
+  expect_corrupt(f->sim, "lru: pfn %u on list 'clock' has PG_active set",
+                 vmsim__page_to_pfn(f->sim, p));
+  vmsim_page_clear(p, VMSIM_PG_active);
+}
+
 /* An LRU list whose count is one more than its links. */
 static void test_lru_count_off_by_one(void **state) {
   struct fixture *f = *state;
@@ -228,6 +240,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
     CHECK_TEST(test_free_frame_on_lru),
     CHECK_TEST(test_lru_count_off_by_one),
+    CHECK_TEST(test_active_flag_off_its_list),
     CHECK_TEST(test_pte_maps_free_frame),
     CHECK_TEST(test_wrong_mapcount),
     CHECK_TEST(test_swap_slot_count_wrong),

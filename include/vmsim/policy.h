@@ -204,7 +204,9 @@ VMSIM_EXPORT uint64_t vmsim_lruvec_swap_free(const vmsim_lruvec *lruvec);
 /* The list `page` is on (it must be on one). */
 VMSIM_EXPORT unsigned vmsim_page_lru(const struct vmsim_page *page);
 
-/* Put a page that is on no list at the head (most recent) or tail of `lru`. */
+/* Put a page that is on no list at the head (most recent) or tail of `lru`.
+ * Sets VMSIM_PG_active if `lru` is of kind VMSIM_LRU_KIND_ACTIVE, clears it
+ * otherwise (so do vmsim_lru_add_tail and vmsim_lru_move). */
 VMSIM_EXPORT void vmsim_lru_add(vmsim_lruvec *lruvec, unsigned lru, struct vmsim_page *page);
 VMSIM_EXPORT void vmsim_lru_add_tail(vmsim_lruvec *lruvec, unsigned lru, struct vmsim_page *page);
 /* Take a page off its list (or out of isolation). */

@@ -99,6 +99,10 @@ static void check_lru(struct checker *c) {
         CHECK(c, vmsim_page_test(p, VMSIM_PG_lru) && p->private == l,
               "lru: pfn %u is on list '%s' but its page says otherwise", pfn,
               lv->ops->list_names[l]);
+        CHECK(c, vmsim_page_test(p, VMSIM_PG_active) ==
+                     (lv->ops->list_kinds[l] == VMSIM_LRU_KIND_ACTIVE),
+              "lru: pfn %u on list '%s' has PG_active %s", pfn, lv->ops->list_names[l],
+              vmsim_page_test(p, VMSIM_PG_active) ? "set" : "clear");
         CHECK(c, vmsim_page_nid(p) == nid, "lru: pfn %u of node %u is on node %u's lists", pfn,
               vmsim_page_nid(p), nid);
         CHECK(c, c->state[pfn] == F_NONE, "lru: pfn %u is free, or on two lists", pfn);

@@ -47,6 +47,12 @@ static void lru_insert(vmsim_lruvec *lv, unsigned lru, struct vmsim_page *page, 
   else
     vmsim_list_add(lv->sim->mem_map, &lv->lists[lru], pfn);
   vmsim_page_set(page, VMSIM_PG_lru);
+  /* PG_active says which side of the LRU a page is on, as in the kernel:
+   * it follows the list's kind, so no policy has to keep it in step. */
+  if (lv->ops->list_kinds[lru] == VMSIM_LRU_KIND_ACTIVE)
+    vmsim_page_set(page, VMSIM_PG_active);
+  else
+    vmsim_page_clear(page, VMSIM_PG_active);
   page->private = lru;
   account(lv, lru, page, 1);
 }

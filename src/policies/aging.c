@@ -162,17 +162,13 @@ static bool reclaim_short(const vmsim_scan_control *sc) {
 }
 
 /*
- * Put `page` (isolated, or listed on `from`) at the head of `to`, keeping
- * PG_active in step and counting activations and deactivations.
+ * Put `page` (isolated, or listed on `from`) at the head of `to`, counting
+ * activations and deactivations.
  */
 static void aging_put(vmsim_lruvec *lruvec, struct vmsim_page *page, unsigned from, unsigned to) {
   if (vmsim_page_test(page, VMSIM_PG_lru))
     vmsim_lru_del(lruvec, page);
-  if (to == AGING_ACTIVE)
-    vmsim_page_set(page, VMSIM_PG_active);
-  else
-    vmsim_page_clear(page, VMSIM_PG_active);
-  vmsim_lru_add(lruvec, to, page);
+  vmsim_lru_add(lruvec, to, page); /* sets or clears PG_active */
   bool was_inactive = from == AGING_INACTIVE_DIRTY || from == AGING_INACTIVE_CLEAN;
   if (was_inactive && to == AGING_ACTIVE)
     vmsim_count_event(lruvec, VMSIM_VM_pgactivate, 1);

@@ -258,7 +258,6 @@ static unsigned page_inactive_lru(const struct vmsim_page *page) {
 /* An unevictable page (mlocked): off the active side, onto the
  * unevictable list (lru_add_fn / folio_putback_lru). */
 static void add_unevictable(vmsim_lruvec *lv, struct vmsim_page *page) {
-  vmsim_page_clear(page, VMSIM_PG_active);
   vmsim_page_set(page, VMSIM_PG_unevictable);
   vmsim_lru_add(lv, LRU_UNEVICTABLE, page);
 }
@@ -267,7 +266,6 @@ static void add_unevictable(vmsim_lruvec *lv, struct vmsim_page *page) {
  * move_folios_to_lru(): PG_active, the active head, pgactivate, and the
  * activation ages the non-resident pages. */
 static void putback_active(vmsim_lruvec *lv, struct fivelist_node *st, struct vmsim_page *page) {
-  vmsim_page_set(page, VMSIM_PG_active);
   vmsim_lru_add(lv, page_inactive_lru(page) + LRU_ACTIVE, page);
   vmsim_count_event(lv, VMSIM_VM_pgactivate, 1);
   age_nonresident(st, 1);
@@ -322,7 +320,6 @@ static void fivelist_mark_accessed(vmsim_lruvec *lv, void *state, struct vmsim_p
     /* the unevictable list is never rotated: nothing to do */
   } else if (!vmsim_page_test(page, VMSIM_PG_active)) {
     if (vmsim_page_test(page, VMSIM_PG_lru)) {
-      vmsim_page_set(page, VMSIM_PG_active);
       vmsim_lru_move(lv, page, page_inactive_lru(page) + LRU_ACTIVE, false);
       vmsim_count_event(lv, VMSIM_VM_pgactivate, 1);
     }
@@ -526,7 +523,6 @@ static void shrink_active_list(struct reclaim_pass *rp, unsigned lru, uint64_t n
       rotated++;
       continue;
     }
-    vmsim_page_clear(page, VMSIM_PG_active);
     vmsim_page_set(page, VMSIM_PG_workingset);
     vmsim_lru_move(lv, page, lru - LRU_ACTIVE, false);
     deactivated++;

@@ -83,14 +83,11 @@ static bool reclaim_short(const vmsim_scan_control *sc) {
   return sc->nr_reclaimed < sc->nr_to_reclaim;
 }
 
-/* Put `page` (isolated, or listed) at the head of `lru`, PG_active in step. */
+/* Put `page` (isolated, or listed) at the head of `lru` (the core keeps
+ * PG_active in step with the list). */
 static void twolist_put(vmsim_lruvec *lruvec, struct vmsim_page *page, unsigned lru) {
   if (vmsim_page_test(page, VMSIM_PG_lru))
     vmsim_lru_del(lruvec, page);
-  if (lru == TL_ACTIVE)
-    vmsim_page_set(page, VMSIM_PG_active);
-  else
-    vmsim_page_clear(page, VMSIM_PG_active);
   vmsim_lru_add(lruvec, lru, page);
 }
 
