@@ -150,6 +150,16 @@ static inline vmsim_scan_control rt_scan_control(vmsim_sim *sim) {
   return sc;
 }
 
+/* One direct-reclaim pass (shrink_node) over node 0 at `priority` for up
+ * to `nr` pages; returns the scan control with what it scanned and freed. */
+static inline vmsim_scan_control rt_shrink(vmsim_sim *sim, int priority, uint64_t nr) {
+  vmsim_scan_control sc = rt_scan_control(sim);
+  sc.priority = priority;
+  sc.nr_to_reclaim = nr;
+  vmsim__shrink_node(sim, &sim->nodes[0], &sc);
+  return sc;
+}
+
 /* shrink_folio_list() for one page of node 0 with decision `ref`: isolate
  * it, reclaim it, and put it back on the policy's first list if it was
  * kept. Returns the outcome. */

@@ -4,51 +4,7 @@
  * miss counts against brute-force references, and byte-identical output
  * across runs. The binary's path comes from VMSIM_BIN (set by meson).
  */
-#include "vmsim_test.h"
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-static char tmpdir[256];
-
-struct result {
-  int status;
-  char out[1 << 16];
-  char err[4096];
-};
-
-static void slurp(const char *path, char *buf, size_t len) {
-  FILE *f = fopen(path, "r");
-  size_t n = f ? fread(buf, 1, len - 1, f) : 0;
-  buf[n] = 0;
-  if (f)
-    fclose(f);
-}
-
-/* Run `vmsim ARGS` (a shell fragment) capturing stdout, stderr, status. */
-static void vmsim(struct result *r, const char *args) {
-  char cmd[2048], out[300], err[300];
-  snprintf(out, sizeof(out), "%s/stdout", tmpdir);
-  snprintf(err, sizeof(err), "%s/stderr", tmpdir);
-  snprintf(cmd, sizeof(cmd), "cd %s && '%s' %s > %s 2> %s < /dev/null", tmpdir,
-           getenv("VMSIM_BIN"), args, out, err);
-  int st = system(cmd);
-  assert_true(WIFEXITED(st));
-  r->status = WEXITSTATUS(st);
-  slurp(out, r->out, sizeof(r->out));
-  slurp(err, r->err, sizeof(r->err));
-}
-
-static void write_file(const char *name, const char *text) {
-  char path[300];
-  snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
-}
+#include "cli_test.h"
 
 static uint64_t json_u64(const char *json, const char *key) {
   char pat[64];
@@ -61,26 +17,15 @@ static uint64_t json_u64(const char *json, const char *key) {
 
 static int setup(void **state) {
   (void)state;
-  snprintf(tmpdir, sizeof(tmpdir), "/tmp/vmsim-cli-XXXXXX");
-  return mkdtemp(tmpdir) ? 0 : -1;
+  return cli_setup();
 }
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[300];
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-  return system(cmd) == 0 ? 0 : -1;
+  return cli_teardown();
 }
 
 /* ---- exit statuses and error positions ------------------------------- */
-
-static void expect_error(const char *args, int status, const char *needle) {
-  struct result r;
-  vmsim(&r, args);
-  if (r.status != status || !strstr(r.err, needle))
-    fail_msg("vmsim %s: status %d (want %d), stderr:\n%s\n(want it to contain '%s')", args,
-             r.status, status, r.err, needle);
-}
 
 static void test_usage_errors(void **state) {
   (void)state;

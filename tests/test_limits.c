@@ -7,32 +7,22 @@
  * the unit test `limits`, and with VMSIM_TEST_CLI as `limits_cli`, which
  * runs the same limits through the vmsim command (VMSIM_BIN).
  */
-#include "vmsim_test.h"
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "cli_test.h"
 
 #include "swap.h"
 #include "tlb.h"
 
 #define GiB (UINT64_C(1) << 30)
 
-static char tmpdir[256];
-
 static int setup(void **state) {
   (void)state;
-  snprintf(tmpdir, sizeof(tmpdir), "/tmp/vmsim-limits-XXXXXX");
-  return mkdtemp(tmpdir) ? 0 : -1;
+  return cli_setup();
 }
 
 static int teardown(void **state) {
   (void)state;
-  char cmd[300];
   vmsim__set_host_memory(0);
-  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-  return system(cmd) == 0 ? 0 : -1;
+  return cli_teardown();
 }
 
 /* Host bytes a configuration needs, as config.c counts them. */
@@ -320,50 +310,6 @@ int main(void) {
 
 /* ---- through the vmsim command ------------------------------------------------ */
 
-static void write_file(const char *name, const char *text) {
-  char path[300];
-  snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-  FILE *f = fopen(path, "w");
-  assert_non_null(f);
-  fputs(text, f);
-  fclose(f);
-}
-
-static void slurp(const char *name, char *buf, size_t len) {
-  char path[300];
-  snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-  FILE *f = fopen(path, "r");
-  size_t n = f ? fread(buf, 1, len - 1, f) : 0;
-  buf[n] = 0;
-  if (f)
-    fclose(f);
-}
-
-struct result {
-  int status;
-  char out[8192], err[4096];
-};
-
-/* Run `vmsim ARGS` in the test's directory. */
-static void vmsim(struct result *r, const char *args) {
-  char cmd[1024];
-  snprintf(cmd, sizeof(cmd), "cd %s && '%s' %s > stdout 2> stderr < /dev/null", tmpdir,
-           getenv("VMSIM_BIN"), args);
-  int st = system(cmd);
-  assert_true(WIFEXITED(st));
-  r->status = WEXITSTATUS(st);
-  slurp("stdout", r->out, sizeof(r->out));
-  slurp("stderr", r->err, sizeof(r->err));
-}
-
-static void expect_error(const char *args, const char *needle) {
-  struct result r;
-  vmsim(&r, args);
-  if (r.status != 2 || !strstr(r.err, needle))
-    fail_msg("vmsim %s: status %d (want 2), stderr:\n%s\n(want it to contain '%s')", args,
-             r.status, r.err, needle);
-}
-
 /* `vmsim run` of a 4 TiB machine: status 2, the message at the machine
  * section. Skipped on a host that could hold it (64 GiB of frames). */
 static void test_run_too_big(void **state) {
@@ -378,7 +324,7 @@ static void test_run_too_big(void **state) {
     skip();
   }
   write_file("big.yaml", big_yaml);
-  expect_error("run big.yaml", "big.yaml:1:1: error: machine: needs 64.0 GiB of host memory");
+  expect_error("run big.yaml", 2, "big.yaml:1:1: error: machine: needs 64.0 GiB of host memory");
 }
 
 /* The same for the 8 TiB machine with its 16 TiB swap device. */
@@ -393,7 +339,7 @@ static void test_run_huge(void **state) {
                           "    - memory: 8TiB\n"
                           "  swap:\n"
                           "    - {size: 17179869180KiB, type: ssd}\n" WORKLOAD);
-  expect_error("run huge.yaml", "huge.yaml:1:1: error: machine: needs 224.0 GiB");
+  expect_error("run huge.yaml", 2, "huge.yaml:1:1: error: machine: needs 224.0 GiB");
 }
 
 /* `vmsim replay` of a lackey trace of nothing but addresses above 2^47:

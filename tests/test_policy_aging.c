@@ -50,16 +50,6 @@ static vmsim_sim *ag_sim(const struct ag_param *params, size_t n) {
 static const struct ag_param linux20[] = {{"variant", "linux20"}};
 static const struct ag_param linux24[] = {{"variant", "linux24"}};
 
-/* One direct-reclaim pass over node 0 at `priority` for up to `nr` pages. */
-static vmsim_scan_control ag_shrink(vmsim_sim *sim, int priority, uint64_t nr) {
-  vmsim_scan_control sc;
-  vmsim__scan_control_init(sim, &sc, 0, VMSIM_ZONE_MOVABLE, false, 0);
-  sc.priority = priority;
-  sc.nr_to_reclaim = nr;
-  vmsim__shrink_node(sim, &sim->nodes[0], &sc);
-  return sc;
-}
-
 static unsigned ag_age(const struct vmsim_page *page) { return (unsigned)(page->policy & 0xff); }
 
 static struct vmsim_page *ag_anon(vmsim_sim *sim, uint32_t pid, uint64_t i) {
@@ -107,7 +97,7 @@ static void test_linux20_protects_frequent_page(void **state) {
   for (unsigned pass = 1; pass <= 7; pass++) {
     if (pass > 1)
       ag_touch(sim, pid, 0);
-    vmsim_scan_control sc = ag_shrink(sim, DEF_PRIORITY, 1);
+    vmsim_scan_control sc = rt_shrink(sim, DEF_PRIORITY, 1);
     assert_int_equal(sc.nr_scanned, 2);
     expect_listed(a, AG_ACTIVE, age_a[pass - 1]);
     if (pass < 7) {
@@ -159,7 +149,7 @@ static void run_variant(const struct variant_script *s) {
   for (unsigned pass = 1; pass <= s->evicted_at; pass++) {
     if (pass == 2)
       ag_touch(sim, pid, 0);
-    vmsim_scan_control sc = ag_shrink(sim, 0, 1);
+    vmsim_scan_control sc = rt_shrink(sim, 0, 1);
     if (pass < s->evicted_at) {
       assert_int_equal(sc.nr_reclaimed, 0);
       expect_listed(page, s->lists[pass - 1], s->ages[pass - 1]);
@@ -236,13 +226,13 @@ static void test_read_ages(void **state) {
           expect_listed(page, AG_ACTIVE, 5);
           assert_int_equal(rt_vmstat(sim, VMSIM_VM_pgactivate), 1);
         }
-        assert_int_equal(ag_shrink(sim, 0, 1).nr_reclaimed, 0);
+        assert_int_equal(rt_shrink(sim, 0, 1).nr_reclaimed, 0);
         bool inactive = pass == 7 || pass == 10;
         expect_listed(page, inactive ? AG_INACTIVE_DIRTY : AG_ACTIVE, ages[pass - 1]);
       }
       assert_int_equal(rt_vmstat(sim, VMSIM_VM_pgdeactivate), 2);
       uint64_t pgpgout = rt_vmstat(sim, VMSIM_VM_pgpgout);
-      assert_int_equal(ag_shrink(sim, 0, 1).nr_reclaimed, 1);
+      assert_int_equal(rt_shrink(sim, 0, 1).nr_reclaimed, 1);
       assert_false(cache_entry_is_page(vmsim__file_get(sim, file)->cache[0]));
       assert_int_equal(rt_vmstat(sim, VMSIM_VM_pgpgout), pgpgout);
     }

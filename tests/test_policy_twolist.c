@@ -25,16 +25,6 @@ static vmsim_sim *tl_sim(uint64_t pages, uint32_t swappiness, enum vmsim_reclaim
   return rt_create(&cfg);
 }
 
-/* One direct-reclaim pass over node 0 at `priority` for up to `nr` pages. */
-static vmsim_scan_control tl_shrink(vmsim_sim *sim, int priority, uint64_t nr) {
-  vmsim_scan_control sc;
-  vmsim__scan_control_init(sim, &sc, 0, VMSIM_ZONE_MOVABLE, false, 0);
-  sc.priority = priority;
-  sc.nr_to_reclaim = nr;
-  vmsim__shrink_node(sim, &sim->nodes[0], &sc);
-  return sc;
-}
-
 static const vmsim_list *tl_list(vmsim_sim *sim, unsigned lru) {
   return vmsim_lruvec_list(sim->nodes[0].lruvec, lru);
 }
@@ -127,7 +117,7 @@ static void test_hardware_references(void **state) {
   rt_touch(sim, 0, pid, RT_REGION(0), 0, 40, false);
   assert_int_equal(tl_list(sim, TL_INACTIVE)->nr, 40);
 
-  vmsim_scan_control sc = tl_shrink(sim, 0, 32);
+  vmsim_scan_control sc = rt_shrink(sim, 0, 32);
   assert_int_equal(sc.nr_scanned, 40);
   assert_int_equal(sc.nr_reclaimed, 0);
   assert_int_equal(rt_vmstat(sim, VMSIM_VM_pgactivate), 40);
@@ -135,7 +125,7 @@ static void test_hardware_references(void **state) {
   for (uint64_t i = 0; i < 40; i++)
     expect_page(rt_page(sim, pid, RT_REGION(0) + i * RT_PAGE), TL_ACTIVE, true, false);
 
-  sc = tl_shrink(sim, 0, 32);
+  sc = rt_shrink(sim, 0, 32);
   assert_int_equal(sc.nr_reclaimed, 0);
   assert_int_equal(rt_vmstat(sim, VMSIM_VM_pgrefill), 40);
   assert_int_equal(rt_vmstat(sim, VMSIM_VM_pgdeactivate), 40);
@@ -173,11 +163,11 @@ static void run_swap_tendency(uint32_t swappiness) {
   uint64_t walks = sim->rmap_walks;
 
   for (int pass = 1; pass <= 3; pass++) {
-    vmsim_scan_control sc = tl_shrink(sim, 2, 32);
+    vmsim_scan_control sc = rt_shrink(sim, 2, 32);
     assert_int_equal(sc.nr_scanned, 0);
     assert_int_equal(rt_vmstat(sim, VMSIM_VM_pgrefill), 0);
   }
-  tl_shrink(sim, 2, 32);
+  rt_shrink(sim, 2, 32);
   assert_int_equal(rt_vmstat(sim, VMSIM_VM_pgrefill), 36);
   bool reclaim_mapped = swappiness == 100;
   assert_int_equal(rt_vmstat(sim, VMSIM_VM_pgdeactivate), reclaim_mapped ? 4 : 0);
@@ -223,11 +213,11 @@ static void test_scan_batching(void **state) {
     tl_read(sim, pid, file, i);
 
   for (int pass = 1; pass <= 31; pass++) {
-    vmsim_scan_control sc = tl_shrink(sim, DEF_PRIORITY, 32);
+    vmsim_scan_control sc = rt_shrink(sim, DEF_PRIORITY, 32);
     assert_int_equal(sc.nr_scanned, 0);
   }
   assert_int_equal(rt_vmstat(sim, VMSIM_VM_pgscan_direct), 0);
-  vmsim_scan_control sc = tl_shrink(sim, DEF_PRIORITY, 32);
+  vmsim_scan_control sc = rt_shrink(sim, DEF_PRIORITY, 32);
   assert_int_equal(sc.nr_scanned, 32);
   assert_int_equal(sc.nr_reclaimed, 32);
   assert_int_equal(rt_vmstat(sim, VMSIM_VM_pgsteal_direct), 32);
@@ -236,7 +226,7 @@ static void test_scan_batching(void **state) {
     assert_int_equal(tl_file_page(sim, file, i) != NULL, i >= 32);
   assert_int_equal(tl_list(sim, TL_INACTIVE)->nr, 68);
 
-  sc = tl_shrink(sim, DEF_PRIORITY, 32);
+  sc = rt_shrink(sim, DEF_PRIORITY, 32);
   assert_int_equal(sc.nr_scanned, 0);
 
   assert_sim_consistent(sim);
