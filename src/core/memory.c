@@ -372,13 +372,37 @@ static NOINLINE int access_slow(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *m
   return VMSIM_ECORRUPT;
 }
 
+/* The running process `pid` about to act on `cpu`, or NULL with *err. */
+static ALWAYS_INLINE struct vmsim_mm *running_on(vmsim_sim *sim, uint32_t cpu, uint32_t pid,
+                                                 int *err) {
+  if (unlikely(!sim || cpu >= sim->nr_cpus)) {
+    *err = VMSIM_EINVAL;
+    return NULL;
+  }
+  struct vmsim_mm *mm = vmsim__mm_get(sim, pid);
+  if (unlikely(!mm || mm->state != VMSIM_PROC_RUNNING)) {
+    *err = mm_lookup_error(mm);
+    return NULL;
+  }
+  return mm;
+}
+
+/* Charge `cost` to the process and the CPU; then kswapd, if it has work,
+ * runs up to the CPU's new time (a hand-off point). */
+static ALWAYS_INLINE void charge(vmsim_sim *sim, struct vmsim_mm *mm, uint32_t cpu,
+                                 vmsim_time_t cost) {
+  mm->time += cost;
+  sim->cpu_clock[cpu] += cost;
+  if (unlikely(sim->kswapd_pending))
+    vmsim__kswapd_catch_up(sim, sim->cpu_clock[cpu]);
+}
+
 static ALWAYS_INLINE int do_access(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint64_t vaddr,
                                    bool write, uint64_t next_use) {
-  if (unlikely(!sim || cpu >= sim->nr_cpus))
-    return VMSIM_EINVAL;
-  struct vmsim_mm *mm = vmsim__mm_get(sim, pid);
-  if (unlikely(!mm || mm->state != VMSIM_PROC_RUNNING))
-    return mm_lookup_error(mm);
+  int err = 0;
+  struct vmsim_mm *mm = running_on(sim, cpu, pid, &err);
+  if (unlikely(!mm))
+    return err;
   uint64_t bit = UINT64_C(1) << (cpu % 64);
   if (unlikely(!(mm->cpumask[cpu / 64] & bit)))
     mm->cpumask[cpu / 64] |= bit; /* switch_mm(): this CPU may cache it now */
@@ -386,7 +410,6 @@ static ALWAYS_INLINE int do_access(vmsim_sim *sim, uint32_t cpu, uint32_t pid, u
 
   vmsim_time_t cost = 0;
   vmsim_pfn_t pfn;
-  int err = 0;
   if (unlikely(vmsim__mmu_translate(&sim->cpus[cpu], &mm->pgt, pid, vaddr, write, &pfn, &cost,
                                     &sim->cfg.cost) != VMSIM_MMU_OK)) {
     if ((err = access_slow(sim, cpu, mm, vaddr, write, &pfn, &cost)))
@@ -402,10 +425,7 @@ static ALWAYS_INLINE int do_access(vmsim_sim *sim, uint32_t cpu, uint32_t pid, u
   mm->accesses++;
 out:
   sim->access_seq++;
-  mm->time += cost;
-  sim->cpu_clock[cpu] += cost;
-  if (unlikely(sim->kswapd_pending))
-    vmsim__kswapd_catch_up(sim, sim->cpu_clock[cpu]);
+  charge(sim, mm, cpu, cost);
   return err;
 }
 
@@ -420,11 +440,10 @@ int vmsim_access_future(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint64_t vad
 
 int vmsim_file_read(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint32_t file_id,
                     uint64_t index) {
-  if (!sim || cpu >= sim->nr_cpus)
-    return VMSIM_EINVAL;
-  struct vmsim_mm *mm = vmsim__mm_get(sim, pid);
-  if (!mm || mm->state != VMSIM_PROC_RUNNING)
-    return mm_lookup_error(mm);
+  int err;
+  struct vmsim_mm *mm = running_on(sim, cpu, pid, &err);
+  if (!mm)
+    return err;
   struct vmsim_file *file = vmsim__file_get(sim, file_id);
   if (!file)
     return VMSIM_ENOENT;
@@ -436,15 +455,12 @@ int vmsim_file_read(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint32_t file_id
   sim->current_cpu = cpu;
   sim->current_mm = mm;
   mm->last_cpu = cpu;
-  int err = vmsim__filemap_get_page(sim, cpu, mm, file, index, &page, &cost, &major);
+  err = vmsim__filemap_get_page(sim, cpu, mm, file, index, &page, &cost, &major);
   if (!err) {
     vmsim__mark_page_accessed(sim, page);
     mm->accesses++;
   }
-  mm->time += cost;
-  sim->cpu_clock[cpu] += cost;
-  if (unlikely(sim->kswapd_pending))
-    vmsim__kswapd_catch_up(sim, sim->cpu_clock[cpu]);
+  charge(sim, mm, cpu, cost);
   return err;
 }
 
