@@ -145,17 +145,11 @@ struct vmsim_sim {
   vmsim_config cfg;
 };
 
-static inline struct vmsim_page *vmsim__pfn_to_page(vmsim_sim *sim, vmsim_pfn_t pfn) {
-  return &sim->mem_map[pfn];
-}
 static inline vmsim_pfn_t vmsim__page_to_pfn(vmsim_sim *sim, const struct vmsim_page *p) {
   return (vmsim_pfn_t)(p - sim->mem_map);
 }
 static inline struct vmsim_zone *vmsim__page_zone(vmsim_sim *sim, const struct vmsim_page *p) {
   return &sim->nodes[vmsim_page_nid(p)].zones[vmsim_page_zonenum(p)];
-}
-static inline void vmsim__count(vmsim_sim *sim, enum vmsim_vmstat_item item, uint64_t n) {
-  sim->vmstat[item] += n;
 }
 
 /* Every zone of every node, populated or not, in node then type order. */

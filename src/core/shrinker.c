@@ -188,7 +188,7 @@ static uint64_t do_shrink_slab(vmsim_sim *sim, struct shrinker_slot *slot, uint3
     if (ret == VMSIM_SHRINK_STOP)
       break;
     freed += ret;
-    vmsim__count(sim, VMSIM_VM_slabs_scanned, sc.nr_scanned);
+    sim->vmstat[VMSIM_VM_slabs_scanned] += sc.nr_scanned;
     total_scan -= MIN(sc.nr_scanned, total_scan);
     scanned += sc.nr_scanned;
     if (sc.nr_scanned == 0)
