@@ -159,8 +159,7 @@ static int check_policy_params(const vmsim_config *cfg, char *msg, size_t len) {
                        cfg->nr_policy_params, VMSIM_MAX_POLICY_PARAMS);
   if (cfg->nr_policy_params == 0)
     return 0;
-  bool can = ops->struct_size >= offsetof(vmsim_policy_ops, configure) + sizeof(ops->configure) &&
-             ops->configure;
+  bool can = vmsim__ops_has(ops, configure);
   void *state = vmsim__calloc(1, ops->node_state_size ? ops->node_state_size : 1);
   if (!state)
     return VMSIM_ENOMEM;

@@ -28,6 +28,14 @@
 #define MAX_RECLAIM_RETRIES 16
 #define PAGE_ALLOC_COSTLY_ORDER 3
 
+/* ---- policy tables ---------------------------------------------------- */
+/* Is the member `field` inside the `struct_size` bytes a policy declared?
+ * (Tables are append-only: an older policy's table stops earlier.) */
+#define vmsim__ops_covers(ops, field) \
+  ((ops)->struct_size >= offsetof(vmsim_policy_ops, field) + sizeof((ops)->field))
+/* An optional callback is called only when covered and set. */
+#define vmsim__ops_has(ops, field) (vmsim__ops_covers(ops, field) && (ops)->field != NULL)
+
 /* ---- host allocation (alloc.c) -------------------------------------- */
 void *vmsim__malloc(size_t size);
 void *vmsim__calloc(size_t nmemb, size_t size);

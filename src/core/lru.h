@@ -18,12 +18,6 @@ struct vmsim_lruvec {
   uint64_t size[2][VMSIM_LRU_KIND_UNEVICTABLE + 1]; /* [anon][kind] */
 };
 
-/* Does `ops` (of struct_size bytes) have the member `field`? Optional
- * members are called only when the table is that large and the pointer set. */
-#define vmsim__ops_has(ops, field)                                              \
-  ((ops)->struct_size >= offsetof(vmsim_policy_ops, field) + sizeof((ops)->field) && \
-   (ops)->field != NULL)
-
 /* Put back pages a broken policy left isolated (scans the node). */
 void vmsim__lru_putback_isolated(vmsim_sim *sim, struct vmsim_node *node);
 int vmsim__lruvecs_init(vmsim_sim *sim, const vmsim_policy_ops *ops);

@@ -226,8 +226,7 @@ int vmsim_replay(const vmsim_replay_options *opt, vmsim_sim **out_sim, vmsim_rep
     return vmsim__errf(err, len, VMSIM_ECONFIG, "policy: '%s' is not a registered policy",
                        opt->policy);
   }
-  rp->future = ops && ops->struct_size >= offsetof(vmsim_policy_ops, flags) + sizeof(ops->flags) &&
-               (ops->flags & VMSIM_POLICY_F_FUTURE);
+  rp->future = ops && vmsim__ops_covers(ops, flags) && (ops->flags & VMSIM_POLICY_F_FUTURE);
 
   vmsim_sim *sim = NULL;
   vmsim_trace *t = NULL;
