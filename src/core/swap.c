@@ -107,8 +107,10 @@ static int get_swap_slot(struct vmsim_swap_info *si, unsigned *type, uint64_t *s
   return 0;
 }
 
-static void free_slot(struct vmsim_swap_device *d, uint64_t slot) {
+/* The slot's last reference is gone: it is free again, shadow and all. */
+static void release_slot(struct vmsim_swap_device *d, uint64_t slot) {
   d->slots[slot].map = 0;
+  d->slots[slot].cache = 0;
   d->inuse--;
 }
 
@@ -142,12 +144,8 @@ void vmsim__delete_from_swap_cache(vmsim_sim *sim, struct vmsim_page *page, uint
   uint64_t slot = vmsim_swp_offset(page->swap);
   d->slots[slot].cache = shadow ? (shadow | VMSIM_SHADOW_BIT) : 0;
   d->slots[slot].map &= (uint16_t)~SWAP_HAS_CACHE;
-  if (d->slots[slot].map == 0) {
-    d->inuse++; /* free_slot() takes it back */
-    free_slot(d, slot);
-    d->inuse--;
-    d->slots[slot].cache = 0;
-  }
+  if (d->slots[slot].map == 0)
+    release_slot(d, slot);
   vmsim_page_clear(page, VMSIM_PG_swapcache);
   page->swap = 0;
   sim->vmstat[VMSIM_VM_nr_swapcached]--;
@@ -187,8 +185,7 @@ static void swap_hook_free(vmsim_sim *sim, vmsim_pte_t entry) {
   if (--d->slots[slot].map != SWAP_HAS_CACHE) {
     if (d->slots[slot].map == 0) { /* the last reference: the contents die */
       sim->token_ledger -= token_seq(d->slots[slot].token);
-      d->slots[slot].cache = 0;
-      d->inuse--;
+      release_slot(d, slot);
     }
     return;
   }
