@@ -9,6 +9,7 @@
 #include <inttypes.h>
 
 #include "mm_types.h"
+#include "pace.h"
 #include "swap.h"
 
 #define MAX_TRACE_PIDS 1024
@@ -258,9 +259,9 @@ int vmsim_replay(const vmsim_replay_options *opt, vmsim_sim **out_sim, vmsim_rep
   /* Pass 2. */
   if ((rc = open_trace(rp, &t)))
     goto out;
-  const vmsim_run_options *run = opt->run;
-  uint64_t seq = 0, next_progress = 0;
-  uint64_t check_every = run ? run->check_interval : 0, next_check = check_every;
+  struct vmsim__pace pace;
+  vmsim__pace_init(&pace, opt->run);
+  uint64_t seq = 0;
   vmsim_memref ref;
   while ((rc = vmsim_trace_next(t, &ref)) == 1) {
     uint32_t pid = rp->sim_pids[pid_index(rp, ref.pid)];
@@ -276,17 +277,8 @@ int vmsim_replay(const vmsim_replay_options *opt, vmsim_sim **out_sim, vmsim_rep
                        vmsim_strerror(a));
       goto out;
     }
-    if (run && run->progress && seq >= next_progress) {
-      run->progress(run->progress_ctx, seq, rp->nr ? rp->nr : UINT64_MAX);
-      next_progress = seq + (UINT64_C(1) << 20);
-    }
-    if (check_every && seq >= next_check) {
-      if ((rc = vmsim_check(sim, msg, sizeof(msg)))) {
-        vmsim__errf(err, len, rc, "after %" PRIu64 " accesses: %s", seq, msg);
-        goto out;
-      }
-      next_check = seq + check_every;
-    }
+    if ((rc = vmsim__pace(&pace, sim, seq, rp->nr ? rp->nr : UINT64_MAX, err, len)))
+      goto out;
   }
   if (rc < 0) {
     vmsim__errf(err, len, rc, "%s", vmsim_trace_error(t));

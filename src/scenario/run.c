@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "mm_types.h"
+#include "pace.h"
 #include "swap.h"
 
 void vmsim_run_options_default(vmsim_run_options *opt) {
@@ -205,7 +206,8 @@ static int schedule(struct runner *r) {
   const vmsim_scenario *scn = r->scn;
   vmsim_sim *sim = r->sim;
   uint32_t cpu = 0, live = scn->nr_procs;
-  uint64_t next_progress = 0, next_check = r->opt->check_interval;
+  struct vmsim__pace pace;
+  vmsim__pace_init(&pace, r->opt);
 
   while (live) {
     bool ran = false;
@@ -235,17 +237,9 @@ static int schedule(struct runner *r) {
       }
       cpu = (cpu + 1) % sim->nr_cpus;
 
-      if (r->opt->progress && r->total >= next_progress) {
-        r->opt->progress(r->opt->progress_ctx, r->total, r->planned);
-        next_progress = r->total + (UINT64_C(1) << 20);
-      }
-      if (next_check && r->total >= next_check) {
-        char msg[512];
-        int err = vmsim_check(sim, msg, sizeof(msg));
-        if (err)
-          return vmsim__errf(r->err, r->len, err, "after %" PRIu64 " accesses: %s", r->total, msg);
-        next_check = r->total + r->opt->check_interval;
-      }
+      int err = vmsim__pace(&pace, sim, r->total, r->planned, r->err, r->len);
+      if (err)
+        return err;
     }
     if (!ran && live) {
       /* Everyone left waits for its start time: the CPUs idle until then. */
