@@ -106,7 +106,7 @@ static bool balance_pgdat(struct vmsim_kswapd *ks) {
     sc.nr_scanned = 0;
     sc.nr_reclaimed = 0;
     sc.cost = 0;
-    sc.may_swap = sc.may_swap || vmsim_lruvec_swap_free(node->lruvec) > 0;
+    sc.may_swap = vmsim__can_swap(sim); /* slots come and go between passes */
     uint64_t reclaimed = vmsim__shrink_node(sim, node, &sc);
     total += reclaimed;
     ks->clock += sc.cost;

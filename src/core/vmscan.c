@@ -115,6 +115,12 @@ uint64_t vmsim__shrink_node(vmsim_sim *sim, struct vmsim_node *node, vmsim_scan_
   return sc->nr_reclaimed - reclaimed;
 }
 
+/* Anon pages can go to swap: a free slot, or pages already in the swap
+ * cache (which have theirs). sc->may_swap is this, re-read as it changes. */
+bool vmsim__can_swap(const vmsim_sim *sim) {
+  return vmsim__swap_free_slots(sim) > 0 || sim->vmstat[VMSIM_VM_nr_swapcached] > 0;
+}
+
 void vmsim__scan_control_init(vmsim_sim *sim, vmsim_scan_control *sc, unsigned order,
                               enum vmsim_zone_type reclaim_idx, bool kswapd, uint32_t cpu) {
   memset(sc, 0, sizeof(*sc));
@@ -124,7 +130,7 @@ void vmsim__scan_control_init(vmsim_sim *sim, vmsim_scan_control *sc, unsigned o
   sc->reclaim_idx = reclaim_idx;
   sc->may_writepage = true;
   sc->may_unmap = true;
-  sc->may_swap = vmsim__swap_free_slots(sim) > 0 || sim->vmstat[VMSIM_VM_nr_swapcached] > 0;
+  sc->may_swap = vmsim__can_swap(sim);
   sc->kswapd = kswapd;
   sc->swappiness = sim->cfg.swappiness;
   sc->cpu = cpu;

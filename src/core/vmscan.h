@@ -6,6 +6,7 @@
 #include "lru.h"
 
 void vmsim__vmscan_init(vmsim_sim *sim);
+bool vmsim__can_swap(const vmsim_sim *sim);
 void vmsim__scan_control_init(vmsim_sim *sim, vmsim_scan_control *sc, unsigned order,
                               enum vmsim_zone_type reclaim_idx, bool kswapd, uint32_t cpu);
 /* One reclaim pass over a node: the policy's shrink, then the shrinkers.
