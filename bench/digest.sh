@@ -15,7 +15,10 @@ export VMSIM_BENCH_SCALE=${VMSIM_BENCH_SCALE:-0.05} VMSIM_BENCH_KEEP=1
 policies="clock fifo lru opt aging twolist fivelist"
 digest() { # NAME COMMAND...: one line, the sha256 of the output without "host"
   name=$1; shift
-  out=$("$@" 2>&1 | grep -v '"host"\|wall_time\|peak_rss\|per_sec' || true)
+  # Paths are stripped to their last component: inputs live in fresh
+  # temporary directories, and the tree may be checked out anywhere.
+  out=$("$@" 2>&1 | grep -v '"host"\|wall_time\|peak_rss\|per_sec' |
+        sed -E 's#/([^/"[:space:]]+/)+([^/"[:space:]]+)#\2#g' || true)
   printf '%-40s %s\n' "$name" "$(printf '%s' "$out" | sha256sum | cut -c1-16)"
 }
 kept() { sed -n 's/^VMSIM_BENCH_KEEP: inputs kept in //p'; }
