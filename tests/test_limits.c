@@ -226,14 +226,16 @@ static void test_absurd_addresses(void **state) {
   }
 }
 
-/* A text trace: `pages` distinct pages, then again until `n` accesses. */
-static const char *write_pages_trace(const char *name, unsigned pages, unsigned n) {
+/* A text trace: `pages` distinct pages, `stride` pages apart from
+ * 0x10000000, then again until `n` accesses. */
+static const char *write_pages_trace(const char *name, unsigned pages, unsigned stride,
+                                     unsigned n) {
   char path[300];
   snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
   FILE *f = fopen(path, "w");
   assert_non_null(f);
   for (unsigned i = 0; i < n; i++)
-    fprintf(f, "R %x\n", 0x10000000 + (i % pages) * 4096);
+    fprintf(f, "R %" PRIx64 "\n", 0x10000000 + (uint64_t)(i % pages) * stride * 4096);
   fclose(f);
   return strcpy(malloc(strlen(path) + 1), path);
 }
@@ -257,24 +259,37 @@ static void expect_refused(const char *path, const char *policy, const char *nee
 }
 
 /*
- * Pass 1 refuses a trace whose distinct pages would not fit in the host:
- * with the host pretended to have 2 MiB, 100,000 distinct pages (a table
- * of 24-byte slots and a 24-byte swap slot for each) stop it early, naming
- * the trace and the count so far; a policy that needs the future also
- * needs 8 bytes per access, so 300,000 accesses over 10 pages stop it too.
- * With the real host both replay.
+ * Pass 1 refuses a trace whose distinct pages would not fit in the host,
+ * naming the trace and the count so far. The host is pretended to have
+ * 2 MiB; pass 1 counts 16-byte slots of its page set, a 24-byte swap slot
+ * for each distinct page, up to twice the count last checked (from 1024),
+ * and for a policy that needs the future 8 bytes per access:
+ *  - wide.txt, 100,000 dense pages from vpn 0x10000 (a multiple of 64): the
+ *    set holds chunks of 64 pages. The 65,537th page opens the 1025th
+ *    chunk: the set grows to 4096 slots (64 KiB + 65,536 x 24 bytes
+ *    fits), then the page count reaches its bound and is checked for
+ *    131,072 pages: 4096 x 16 + 131,072 x 24 = 3,211,264 bytes, 3.06 MiB,
+ *    printed 3.1.
+ *  - sparse.txt, 100,000 pages 64 apart: one chunk each. At the 32,769th
+ *    the set, half full at 65,536 slots, would grow to 131,072: 2 MiB of
+ *    slots + 32,768 x 24 bytes (the bound checked at 16,384 pages) =
+ *    2,883,584 bytes = 2.75 MiB, printed 2.8.
+ *  - long.txt, 300,000 accesses over 10 pages with opt: the next uses
+ *    double from 4096; growing from 131,072 to 262,144 needs 2 MiB for
+ *    them alone.
+ * With the real host all three replay.
  */
 static void test_trace_too_big(void **state) {
   (void)state;
-  char *wide = (char *)write_pages_trace("wide.txt", 100000, 100000);
-  char *long_ = (char *)write_pages_trace("long.txt", 10, 300000);
+  char *wide = (char *)write_pages_trace("wide.txt", 100000, 1, 100000);
+  char *sparse = (char *)write_pages_trace("sparse.txt", 100000, 64, 100000);
+  char *long_ = (char *)write_pages_trace("long.txt", 10, 1, 300000);
   vmsim__set_host_memory(2 << 20);
-  /* At the 16385th page the table would grow to 65536 slots: 65536 x 24
-   * bytes of table + 32768 x 24 bytes of swap slots (check_fits counts
-   * half the table as pages) = 2,359,296 bytes = 2.25 MiB, printed 2.2. */
-  expect_refused(wide, "clock", "16384 distinct pages in its first 16384 accesses, and counting: "
-                                "replaying it needs more than 2.2 MiB of host memory, the host "
+  expect_refused(wide, "clock", "65536 distinct pages in its first 65536 accesses, and counting: "
+                                "replaying it needs more than 3.1 MiB of host memory, the host "
                                 "has 2 MiB");
+  expect_refused(sparse, "clock", "32768 distinct pages in its first 32768 accesses, and "
+                                  "counting: replaying it needs more than 2.8 MiB of host memory");
   expect_refused(long_, "opt", "10 distinct pages in its first 131072 accesses");
   vmsim__set_host_memory(0);
 
@@ -285,12 +300,17 @@ static void test_trace_too_big(void **state) {
   assert_ok(vmsim_replay(&opt, &sim, &res, err, sizeof(err)));
   assert_int_equal(res.distinct_pages, 100000);
   vmsim_sim_destroy(sim);
+  opt.path = sparse;
+  assert_ok(vmsim_replay(&opt, &sim, &res, err, sizeof(err)));
+  assert_int_equal(res.distinct_pages, 100000);
+  vmsim_sim_destroy(sim);
   opt.path = long_;
   opt.policy = "opt";
   assert_ok(vmsim_replay(&opt, &sim, &res, err, sizeof(err)));
   assert_int_equal(res.misses, 10);
   vmsim_sim_destroy(sim);
   free(wide);
+  free(sparse);
   free(long_);
 }
 

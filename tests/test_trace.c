@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define NEVER VMSIM_NEXT_ACCESS_NEVER
@@ -399,7 +400,8 @@ static void test_oracle_records(void **state) {
 }
 
 /* 50 records through a 64-byte buffer (not a multiple of 24): record i is
- * id i * 3, next i + 2 (1-based), so vaddr 0x3000 * i, next i + 2. */
+ * id i * 3, next i + 2 (1-based), so vaddr 0x3000 * i, next i + 2. Read
+ * through a descriptor, which is never mapped, so that the buffer is used. */
 static void test_oracle_small_buffer(void **state) {
   (void)state;
   enum { N = 50 };
@@ -413,7 +415,10 @@ static void test_oracle_small_buffer(void **state) {
   vmsim_trace_options opts;
   vmsim_trace_options_default(&opts);
   opts.buffer_size = VMSIM_TRACE_MIN_BUFFER;
-  vmsim_trace *t = open_trace(path, VMSIM_TRACE_ORACLE_GENERAL, &opts);
+  int fd = open(path, O_RDONLY);
+  assert_true(fd >= 0);
+  vmsim_trace *t;
+  assert_ok(vmsim_trace_open_fd(&t, fd, path, VMSIM_TRACE_ORACLE_GENERAL, &opts, NULL, 0));
   vmsim_memref a;
   for (uint64_t i = 0; i < N; i++) {
     assert_int_equal(vmsim_trace_next(t, &a), 1);
@@ -423,6 +428,159 @@ static void test_oracle_small_buffer(void **state) {
   }
   assert_int_equal(vmsim_trace_next(t, &a), 0);
   vmsim_trace_close(t);
+  close(fd);
+}
+
+/* ---- mapped or read ---------------------------------------------------- */
+
+/* Whether `path` is mapped into this process (a line of /proc/self/maps). */
+static bool is_mapped(const char *path) {
+  FILE *f = fopen("/proc/self/maps", "r");
+  char line[1024];
+  bool found = false;
+  assert_non_null(f);
+  while (!found && fgets(line, sizeof(line), f)) {
+    char *name = strchr(line, '/');
+    found = name && strncmp(name, path, strlen(path)) == 0 && name[strlen(path)] == '\n';
+  }
+  fclose(f);
+  return found;
+}
+
+/* A FIFO in the temporary directory and a child process writing `len`
+ * bytes into it (then exiting); *child is its pid, for wait_writer(). */
+static const char *fifo_fixture(const void *data, size_t len, pid_t *child) {
+  assert_true(nr_fixtures < MAX_FIXTURES);
+  char *path = fixtures[nr_fixtures];
+  snprintf(path, sizeof(fixtures[0]), "%s/fifo%d", tmp_dir, nr_fixtures);
+  assert_int_equal(mkfifo(path, 0600), 0);
+  nr_fixtures++;
+  *child = fork();
+  assert_true(*child >= 0);
+  if (*child == 0) {
+    int fd = open(path, O_WRONLY);
+    const char *p = data;
+    while (fd >= 0 && len > 0) {
+      ssize_t n = write(fd, p, len);
+      if (n <= 0)
+        break; /* the reader stopped at an error and closed its end */
+      p += n;
+      len -= (size_t)n;
+    }
+    _exit(0);
+  }
+  return path;
+}
+
+static void wait_writer(pid_t child) {
+  int status;
+  assert_int_equal(waitpid(child, &status, 0), child);
+}
+
+/* How one reading of a trace went: its accesses and positions, its end. */
+struct reading {
+  vmsim_memref refs[2000];
+  uint64_t pos[2000];
+  size_t n;
+  int end;
+  char msg[512]; /* the message without the trace's name */
+};
+
+static void read_whole(vmsim_trace *t, const char *name, struct reading *r) {
+  r->n = 0;
+  while ((r->end = vmsim_trace_next(t, &r->refs[r->n])) == 1) {
+    r->pos[r->n] = vmsim_trace_position(t);
+    assert_true(++r->n < ARRAY_SIZE(r->refs));
+  }
+  const char *msg = vmsim_trace_error(t);
+  assert_true(r->end == 0 || strncmp(msg, name, strlen(name)) == 0);
+  snprintf(r->msg, sizeof(r->msg), "%s", r->end ? msg + strlen(name) : "");
+}
+
+static void assert_same_reading(const struct reading *a, const struct reading *b) {
+  assert_int_equal(a->n, b->n);
+  for (size_t i = 0; i < a->n; i++) {
+    assert_int_equal(a->refs[i].vaddr, b->refs[i].vaddr);
+    assert_int_equal(a->refs[i].next_access, b->refs[i].next_access);
+    assert_int_equal(a->refs[i].pid, b->refs[i].pid);
+    assert_int_equal(a->refs[i].write, b->refs[i].write);
+    assert_int_equal(a->pos[i], b->pos[i]);
+  }
+  assert_int_equal(a->end, b->end);
+  assert_string_equal(a->msg, b->msg);
+}
+
+/*
+ * An oracleGeneral file opened by path is mapped (and unmapped at close);
+ * the same bytes through a FIFO are read, with the default buffer and
+ * with the smallest, where pipe reads and refills split records anywhere.
+ * All three readings give the same accesses, positions and end. The
+ * records: id pseudo-random below 2^35 (every 97th the largest, 2^35 - 1),
+ * next -1, INT64_MAX, or a later record. Three endings: none; 10 stray
+ * bytes (a truncated record 1501); record 1200's id 2^35 (too large).
+ */
+static void test_oracle_mapped_or_read(void **state) {
+  (void)state;
+  enum { N = 1500 };
+  static struct reading mapped, piped, piped_small;
+  static uint64_t recs[N][3];
+  uint64_t seed = 99;
+  for (uint64_t i = 0; i < N; i++) {
+    uint64_t r = test_rand(&seed);
+    recs[i][0] = i % 97 ? r % (MAX_ID + 1) : MAX_ID;
+    recs[i][1] = 4096;
+    recs[i][2] = r % 3 == 0   ? (uint64_t)-1
+                 : r % 3 == 1 ? (uint64_t)INT64_MAX
+                              : i + 1 + (r >> 40) % 50;
+  }
+  for (int ending = 0; ending < 3; ending++) {
+    recs[1199][0] = ending == 2 ? MAX_ID + 1 : 5;
+    const char *path = oracle_fixture((const uint64_t(*)[3])recs, N, ending == 1 ? 10 : 0);
+    vmsim_trace *t = open_trace(path, VMSIM_TRACE_ORACLE_GENERAL, NULL);
+    assert_true(is_mapped(path));
+    read_whole(t, path, &mapped);
+    vmsim_trace_close(t);
+    assert_false(is_mapped(path));
+
+    /* What the records say, as test_oracle_records spells it out. */
+    assert_int_equal(mapped.n, ending == 2 ? 1199 : N);
+    for (size_t i = 0; i < mapped.n; i++) {
+      int64_t next = (int64_t)recs[i][2];
+      assert_int_equal(mapped.refs[i].vaddr, recs[i][0] << VMSIM_PAGE_SHIFT);
+      assert_int_equal(mapped.refs[i].next_access, next == -1 ? NEVER : next);
+      assert_int_equal(mapped.pos[i], i + 1);
+    }
+    static const char *const ends[] = {
+      "",
+      ": record 1501: error: truncated record: expected 24 bytes, got 10",
+      ": record 1200: error: object id 34359738368 is too large: ids are pages of a 47-bit "
+      "address space, at most 34359738367",
+    };
+    assert_string_equal(mapped.msg, ends[ending]);
+
+    unsigned char *bytes = malloc(N * 24 + 10);
+    assert_non_null(bytes);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t len = fread(bytes, 1, N * 24 + 10, f);
+    fclose(f);
+    for (int small = 0; small < 2; small++) {
+      vmsim_trace_options opts;
+      vmsim_trace_options_default(&opts);
+      if (small)
+        opts.buffer_size = VMSIM_TRACE_MIN_BUFFER;
+      pid_t child;
+      const char *fifo = fifo_fixture(bytes, len, &child);
+      t = open_trace(fifo, VMSIM_TRACE_ORACLE_GENERAL, &opts);
+      assert_false(is_mapped(fifo));
+      read_whole(t, fifo, small ? &piped_small : &piped);
+      vmsim_trace_close(t);
+      wait_writer(child);
+    }
+    free(bytes);
+    assert_same_reading(&mapped, &piped);
+    assert_same_reading(&mapped, &piped_small);
+  }
 }
 
 /* Two whole records and 10 bytes: both records, then an error naming
@@ -699,6 +857,7 @@ int main(void) {
     cmocka_unit_test(test_line_too_long),
     cmocka_unit_test(test_oracle_records),
     cmocka_unit_test(test_oracle_small_buffer),
+    cmocka_unit_test(test_oracle_mapped_or_read),
     cmocka_unit_test(test_oracle_truncated),
     cmocka_unit_test(test_oracle_bad_records),
     cmocka_unit_test(test_empty),

@@ -14,71 +14,87 @@
 
 #define MAX_TRACE_PIDS 1024
 
-/* An open-addressing table of (pid, vpn) -> the last access seen. */
-struct page_slot {
-  uint64_t vpn;
-  uint64_t last; /* seq of the latest access, UINT64_MAX: empty */
-  uint32_t pid;
+/*
+ * Pass 1's set of the trace's pages: an open-addressing hash table (linear
+ * probing, a power-of-two size at most half full, Fibonacci hashing: the
+ * key times 2^64 / phi, top bits kept) of 16-byte entries. A page's key is
+ * its process's index in trace_pids[] and its vpn, page_key(); what an
+ * entry covers depends on the policy:
+ *
+ *  - Without VMSIM_POLICY_F_FUTURE, pass 1 only counts the distinct pages
+ *    (to size swap), so an entry is a chunk of 64 pages, keyed by
+ *    page_key() >> 6, and its value the bitmap of the pages seen; a new bit
+ *    is a new page. A dense trace needs 1/64 of the entries a table of
+ *    pages would: the 1 M pages of the replay benchmark take 512 KiB, which
+ *    stays in the host's cache, where a table of pages took 48 MiB and a
+ *    host cache miss per record. A sparse trace, a chunk per page, costs 32
+ *    to 64 bytes a page (the table is a quarter to half full), where the
+ *    table of pages took 48 to 96.
+ *  - With it (Belady's OPT), each access must learn its next use, so an
+ *    entry is one page, and its value 1 + the number of its latest access:
+ *    the next access to the page becomes that one's next use. Chunks of
+ *    64 such values would pack a dense trace tighter (17 MB rather than
+ *    32 MiB for the benchmark's pages), but cost a sparse one over 1 KiB a
+ *    page; OPT is the reference to check against, not the fast path.
+ *
+ * Either way a used entry's value is never 0, so 0 marks an empty slot and
+ * a zeroed table is empty. A one-entry cache in front of the table catches
+ * the runs of records on one chunk or page that traces are full of (a loop
+ * over an array, code running on in one page).
+ */
+#define PAGE_SET_MIN_SLOTS 1024
+#define CHUNK_SHIFT 6 /* 64 pages, the bits of a value */
+
+/* A process index above the vpn: vpns of the 47-bit space have 35 bits. */
+#define PAGE_KEY_VPN_BITS 35
+_Static_assert(VMSIM_TASK_SIZE >> VMSIM_PAGE_SHIFT == UINT64_C(1) << PAGE_KEY_VPN_BITS,
+               "page_key() puts the process index above the vpn");
+
+struct page_entry {
+  uint64_t key;
+  uint64_t val; /* the bitmap of a chunk, or 1 + the latest access to a page; 0: empty */
 };
 
-struct page_table {
-  struct page_slot *slots;
-  uint64_t mask, used;
+struct page_set {
+  struct page_entry *slots;
+  uint64_t mask, used;      /* used: slots taken */
+  unsigned shift;           /* 64 - log2(slots): the hash keeps the top bits */
+  unsigned chunk_shift;     /* CHUNK_SHIFT, or 0 for one page per entry */
+  uint64_t pages;           /* distinct pages seen */
+  uint64_t pages_bound;     /* the distinct pages check_fits() last allowed for */
+  uint64_t last_key;        /* the one-entry cache: the last key looked up */
+  struct page_entry *last;  /* and its entry; none while last_key is NO_KEY */
 };
 
-static uint64_t hash_page(uint32_t pid, uint64_t vpn) {
-  uint64_t z = vpn * UINT64_C(0x9e3779b97f4a7c15) ^ ((uint64_t)pid << 32 | pid);
-  z = (z ^ (z >> 31)) * UINT64_C(0xbf58476d1ce4e5b9);
-  return z ^ (z >> 29);
+#define NO_KEY UINT64_MAX /* keys have 45 bits */
+
+static uint64_t page_key(uint32_t pid_index, uint64_t vpn) {
+  return (uint64_t)pid_index << PAGE_KEY_VPN_BITS | vpn;
 }
 
-/* A new page would not fit: the table grows first (to table_next_cap()). */
-static bool table_full(const struct page_table *t) {
-  return !t->slots || 2 * (t->used + 1) > t->mask + 1;
+/* The entry of `key`, or the empty slot where it belongs. */
+static ALWAYS_INLINE struct page_entry *page_set_find(const struct page_set *s, uint64_t key) {
+  uint64_t h = key * UINT64_C(0x9e3779b97f4a7c15) >> s->shift;
+  while (s->slots[h].val && s->slots[h].key != key)
+    h = (h + 1) & s->mask;
+  return &s->slots[h];
 }
 
-static uint64_t table_next_cap(const struct page_table *t) {
-  return t->slots ? (t->mask + 1) * 2 : 1024;
-}
-
-static int table_grow(struct page_table *t) {
-  uint64_t cap = table_next_cap(t);
-  struct page_slot *s = vmsim__malloc(cap * sizeof(*s));
-  if (!s)
+/* Make the table `slots` slots (a power of two), moving every entry. */
+static int page_set_resize(struct page_set *s, uint64_t slots) {
+  struct page_set n = *s;
+  n.slots = vmsim__calloc(slots, sizeof(*n.slots));
+  if (!n.slots)
     return VMSIM_ENOMEM;
-  for (uint64_t i = 0; i < cap; i++)
-    s[i].last = UINT64_MAX;
-  for (uint64_t i = 0; t->slots && i <= t->mask; i++) {
-    if (t->slots[i].last == UINT64_MAX)
-      continue;
-    uint64_t h = hash_page(t->slots[i].pid, t->slots[i].vpn) & (cap - 1);
-    while (s[h].last != UINT64_MAX)
-      h = (h + 1) & (cap - 1);
-    s[h] = t->slots[i];
-  }
-  vmsim__free(t->slots);
-  t->slots = s;
-  t->mask = cap - 1;
+  n.mask = slots - 1;
+  n.shift = 64 - (unsigned)__builtin_ctzll(slots);
+  n.last_key = NO_KEY;
+  for (uint64_t i = 0; s->slots && i <= s->mask; i++)
+    if (s->slots[i].val)
+      *page_set_find(&n, s->slots[i].key) = s->slots[i];
+  vmsim__free(s->slots);
+  *s = n;
   return 0;
-}
-
-/* The slot of (pid, vpn), created if new (*fresh says so). */
-static struct page_slot *table_get(struct page_table *t, uint32_t pid, uint64_t vpn, bool *fresh) {
-  if (table_full(t) && table_grow(t))
-    return NULL;
-  uint64_t h = hash_page(pid, vpn) & t->mask;
-  while (t->slots[h].last != UINT64_MAX) {
-    if (t->slots[h].vpn == vpn && t->slots[h].pid == pid) {
-      *fresh = false;
-      return &t->slots[h];
-    }
-    h = (h + 1) & t->mask;
-  }
-  t->used++;
-  t->slots[h].vpn = vpn;
-  t->slots[h].pid = pid;
-  *fresh = true;
-  return &t->slots[h];
 }
 
 struct replay {
@@ -111,17 +127,17 @@ static int open_trace(struct replay *rp, vmsim_trace **t) {
 /*
  * A trace may name more distinct pages than the host can simulate (a
  * lackey trace of a large program, or one whose addresses are garbage).
- * Pass 1 refuses it before it thrashes the host: each time its table or
- * next-use array is about to grow, the host memory the replay would need
- * with the table full -- the table itself, the next uses, and the swap slot
- * replay_config() gives every distinct page (struct vmsim_swap_slot) --
- * must fit in the host's physical memory. The machine itself is checked
- * later by vmsim_config_validate().
+ * Pass 1 refuses it before it thrashes the host: each time the page set or
+ * the next-use array is about to grow, and each time the distinct pages
+ * reach the count last allowed for, the host memory the replay would need
+ * -- the set's slots, the next uses, and the swap slot replay_config()
+ * gives every distinct page (struct vmsim_swap_slot), for up to `pages`
+ * pages -- must fit in the host's physical memory. The machine itself is
+ * checked later by vmsim_config_validate().
  */
-static int check_fits(struct replay *rp, const struct page_table *t, uint64_t slots,
-                      uint64_t next_uses) {
-  const uint64_t slot_bytes = sizeof(struct vmsim_swap_slot);
-  uint64_t need = slots * sizeof(struct page_slot) + slots / 2 * slot_bytes +
+static int check_fits(struct replay *rp, const struct page_set *s, uint64_t slots,
+                      uint64_t pages, uint64_t next_uses) {
+  uint64_t need = slots * sizeof(struct page_entry) + pages * sizeof(struct vmsim_swap_slot) +
                   next_uses * sizeof(*rp->next_use);
   uint64_t host = vmsim__host_memory();
   if (need <= host)
@@ -131,64 +147,145 @@ static int check_fits(struct replay *rp, const struct page_table *t, uint64_t sl
                      "%s: %" PRIu64 " distinct pages in its first %" PRIu64
                      " accesses, and counting: replaying it needs more than %s of host "
                      "memory, the host has %s",
-                     rp->opt->path, t->used, rp->nr,
+                     rp->opt->path, s->pages, rp->nr,
                      vmsim__format_bytes(need_s, sizeof(need_s), need),
                      vmsim__format_bytes(host_s, sizeof(host_s), host));
 }
 
+static int out_of_memory(struct replay *rp) {
+  return vmsim__errf(rp->err, rp->len, VMSIM_ENOMEM, "replay: out of host memory");
+}
+
+static int page_set_init(struct replay *rp, struct page_set *s) {
+  memset(s, 0, sizeof(*s));
+  s->chunk_shift = rp->future ? 0 : CHUNK_SHIFT;
+  s->pages_bound = PAGE_SET_MIN_SLOTS; /* a first check, for as many pages as slots */
+  int rc = check_fits(rp, s, PAGE_SET_MIN_SLOTS, s->pages_bound, 0);
+  if (!rc && page_set_resize(s, PAGE_SET_MIN_SLOTS))
+    rc = out_of_memory(rp);
+  return rc;
+}
+
+/* The slow stage of page_set_get(): a new key goes in the empty slot *e,
+ * in a table grown first if it would be more than half full. */
+static NOINLINE int page_set_add(struct replay *rp, struct page_set *s, uint64_t key,
+                                 struct page_entry **e) {
+  if (2 * (s->used + 1) > s->mask + 1) {
+    int rc = check_fits(rp, s, 2 * (s->mask + 1), s->pages_bound, rp->cap);
+    if (rc)
+      return rc;
+    if (page_set_resize(s, 2 * (s->mask + 1)))
+      return out_of_memory(rp);
+    *e = page_set_find(s, key);
+  }
+  (*e)->key = key;
+  s->used++;
+  return 0;
+}
+
+/* The entry of `key` in *e, added with value 0 if new: the caller sets its
+ * value before the next lookup. */
+static ALWAYS_INLINE int page_set_get(struct replay *rp, struct page_set *s, uint64_t key,
+                                      struct page_entry **e) {
+  if (s->last_key == key) {
+    *e = s->last;
+    return 0;
+  }
+  *e = page_set_find(s, key);
+  if (!(*e)->val) {
+    int rc = page_set_add(rp, s, key, e);
+    if (rc)
+      return rc;
+  }
+  s->last_key = key;
+  s->last = *e;
+  return 0;
+}
+
+/* Count a page not seen before: past the count the host was checked for,
+ * check it again for twice as many. */
+static int page_set_count(struct replay *rp, struct page_set *s) {
+  if (s->pages == s->pages_bound) {
+    int rc = check_fits(rp, s, s->mask + 1, 2 * s->pages_bound, rp->cap);
+    if (rc)
+      return rc;
+    s->pages_bound *= 2;
+  }
+  s->pages++;
+  return 0;
+}
+
+/* Access number rp->nr, to `page` (a page_key()): count the page if it is
+ * new and, for the future, make this access its previous one's next use. */
+static ALWAYS_INLINE int see_page(struct replay *rp, struct page_set *s, uint64_t page) {
+  struct page_entry *e;
+  bool fresh;
+  int rc = page_set_get(rp, s, page >> s->chunk_shift, &e);
+  if (rc)
+    return rc;
+  if (rp->future) {
+    fresh = !e->val;
+    if (!fresh)
+      rp->next_use[e->val - 1] = rp->nr;
+    e->val = rp->nr + 1;
+  } else {
+    uint64_t bit = UINT64_C(1) << (page & 63);
+    fresh = !(e->val & bit);
+    e->val |= bit;
+  }
+  return fresh ? page_set_count(rp, s) : 0;
+}
+
+/* Make room for twice as many next uses. */
+static int grow_next_use(struct replay *rp, const struct page_set *s) {
+  uint64_t cap = rp->cap ? rp->cap * 2 : 4096;
+  int rc = check_fits(rp, s, s->mask + 1, s->pages_bound, cap);
+  if (rc)
+    return rc;
+  uint64_t *nu = vmsim__realloc(rp->next_use, cap * sizeof(*nu));
+  if (!nu)
+    return out_of_memory(rp);
+  rp->next_use = nu;
+  rp->cap = cap;
+  return 0;
+}
+
 /* Pass 1: validate, count pages and pids, record next uses. */
 static int scan_trace(struct replay *rp, vmsim_replay_result *res) {
-  struct page_table table = {0};
+  struct page_set set;
   vmsim_trace *t;
   vmsim_memref ref;
   int rc = open_trace(rp, &t);
   if (rc)
     return rc;
+  if ((rc = page_set_init(rp, &set))) {
+    vmsim_trace_close(t);
+    return rc;
+  }
   while ((rc = vmsim_trace_next(t, &ref)) == 1) {
-    bool fresh = true;
-    struct page_slot *s = NULL;
-    if (pid_index(rp, ref.pid) < 0) {
+    int idx = pid_index(rp, ref.pid);
+    if (idx < 0) {
       rc = vmsim__errf(rp->err, rp->len, VMSIM_ERANGE, "%s: more than %d processes",
                        rp->opt->path, MAX_TRACE_PIDS);
       break;
     }
+    if (rp->future) {
+      if (rp->nr == rp->cap && (rc = grow_next_use(rp, &set)))
+        break;
+      rp->next_use[rp->nr] = UINT64_MAX;
+    }
     /* An address outside the address space is a segv in pass 2: no page
      * to count, nothing to remember about it. */
-    if (ref.vaddr < VMSIM_TASK_SIZE) {
-      if (table_full(&table) &&
-          (rc = check_fits(rp, &table, table_next_cap(&table), rp->cap)))
-        break;
-      if (!(s = table_get(&table, ref.pid, ref.vaddr >> VMSIM_PAGE_SHIFT, &fresh))) {
-        rc = vmsim__errf(rp->err, rp->len, VMSIM_ENOMEM, "replay: out of host memory");
-        break;
-      }
-    }
-    if (rp->future) {
-      if (rp->nr == rp->cap) {
-        uint64_t cap = rp->cap ? rp->cap * 2 : 4096;
-        if ((rc = check_fits(rp, &table, table.mask + 1, cap)))
-          break;
-        uint64_t *nu = vmsim__realloc(rp->next_use, cap * sizeof(*nu));
-        if (!nu) {
-          rc = vmsim__errf(rp->err, rp->len, VMSIM_ENOMEM, "replay: out of host memory");
-          break;
-        }
-        rp->next_use = nu;
-        rp->cap = cap;
-      }
-      rp->next_use[rp->nr] = UINT64_MAX;
-      if (!fresh)
-        rp->next_use[s->last] = rp->nr;
-    }
-    if (s)
-      s->last = rp->nr;
+    if (ref.vaddr < VMSIM_TASK_SIZE &&
+        (rc = see_page(rp, &set, page_key((uint32_t)idx, ref.vaddr >> VMSIM_PAGE_SHIFT))))
+      break;
     rp->nr++;
   }
   if (rc < 0 && rc != VMSIM_ENOMEM && rc != VMSIM_ERANGE)
     rc = vmsim__errf(rp->err, rp->len, rc, "%s", vmsim_trace_error(t));
-  res->distinct_pages = table.used;
+  res->distinct_pages = set.pages;
   res->nr_procs = rp->nr_pids;
-  vmsim__free(table.slots);
+  vmsim__free(set.slots);
   vmsim_trace_close(t);
   return rc < 0 ? rc : 0;
 }
