@@ -9,6 +9,7 @@
 
 #include "lru.h"
 #include "mmu.h"
+#include "swap.h"
 
 /* ---- swap hooks before the reclaim engine installs its own ----------- */
 static int noswap_swapin(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm, struct vmsim_vma *vma,
@@ -427,6 +428,24 @@ out:
   sim->access_seq++;
   charge(sim, mm, cpu, cost);
   return err;
+}
+
+void vmsim__access_prefetch(vmsim_sim *sim, uint32_t pid, uint64_t vaddr,
+                            enum vmsim__prefetch_stage stage) {
+  struct vmsim_mm *mm = vmsim__mm_get(sim, pid);
+  /* The upper tables are few and stay cached; the leaf is the miss. */
+  vmsim_pte_t *ptep = mm ? vmsim__pte_lookup(&mm->pgt, vaddr, NULL) : NULL;
+  if (!ptep)
+    return;
+  if (stage == VMSIM_PREFETCH_PTE) {
+    __builtin_prefetch(ptep);
+    return;
+  }
+  vmsim_pte_t pte = *ptep;
+  if (vmsim_pte_present(pte))
+    __builtin_prefetch(&sim->mem_map[vmsim_pte_pfn(pte)]);
+  else if (vmsim_pte_is_swap(pte))
+    vmsim__swap_prefetch(sim, pte);
 }
 
 int vmsim_access(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint64_t vaddr, bool write) {
