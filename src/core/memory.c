@@ -365,8 +365,8 @@ static NOINLINE int access_slow(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *m
     int err = vmsim__handle_mm_fault(sim, cpu, mm, vaddr, write, cost);
     if (err)
       return err;
-    if (vmsim__mmu_translate(&sim->cpus[cpu], &mm->pgt, mm->pid, vaddr, write, pfn, cost,
-                             &sim->cfg.cost) == VMSIM_MMU_OK)
+    if (vmsim__mmu_translate_retry(&sim->cpus[cpu], &mm->pgt, mm->pid, vaddr, write, pfn, cost,
+                                   &sim->cfg.cost) == VMSIM_MMU_OK)
       return 0;
   }
   sim->integrity_errors++; /* a fault handler that makes no progress */
