@@ -442,10 +442,20 @@ void vmsim__access_prefetch(vmsim_sim *sim, uint32_t pid, uint64_t vaddr,
     return;
   }
   vmsim_pte_t pte = *ptep;
-  if (vmsim_pte_present(pte))
+  if (stage == VMSIM_PREFETCH_LRU) {
+    const struct vmsim_page *page =
+        vmsim_pte_present(pte) ? &sim->mem_map[vmsim_pte_pfn(pte)] : NULL;
+    if (page && vmsim_page_test(page, VMSIM_PG_lru)) {
+      if (page->lru_prev != VMSIM_PFN_NONE)
+        __builtin_prefetch(&sim->mem_map[page->lru_prev]);
+      if (page->lru_next != VMSIM_PFN_NONE)
+        __builtin_prefetch(&sim->mem_map[page->lru_next]);
+    }
+  } else if (vmsim_pte_present(pte)) {
     __builtin_prefetch(&sim->mem_map[vmsim_pte_pfn(pte)]);
-  else if (vmsim_pte_is_swap(pte))
+  } else if (vmsim_pte_is_swap(pte)) {
     vmsim__swap_prefetch(sim, pte);
+  }
 }
 
 int vmsim_access(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint64_t vaddr, bool write) {

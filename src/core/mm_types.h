@@ -157,10 +157,13 @@ int vmsim__map_page(vmsim_sim *sim, struct vmsim_mm *mm, struct vmsim_vma *vma, 
  * next accesses (replay reads its trace ahead) overlaps their cache misses.
  * VMSIM_PREFETCH_PTE fetches the leaf PTE; VMSIM_PREFETCH_TARGET, given a
  * few accesses later when the PTE has arrived, fetches what it names: the
- * frame's struct vmsim_page, or the swap slot. No simulated effect at all:
+ * frame's struct vmsim_page, or the swap slot; VMSIM_PREFETCH_LRU, later
+ * still and only for a policy that sees every access (exact LRU moves the
+ * page to its list's head), the page's neighbours on its list. No
+ * simulated effect at all:
  * nothing is counted, charged or changed.
  */
-enum vmsim__prefetch_stage { VMSIM_PREFETCH_PTE, VMSIM_PREFETCH_TARGET };
+enum vmsim__prefetch_stage { VMSIM_PREFETCH_PTE, VMSIM_PREFETCH_TARGET, VMSIM_PREFETCH_LRU };
 void vmsim__access_prefetch(vmsim_sim *sim, uint32_t pid, uint64_t vaddr,
                             enum vmsim__prefetch_stage stage);
 

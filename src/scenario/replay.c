@@ -276,6 +276,7 @@ int vmsim_replay(const vmsim_replay_options *opt, vmsim_sim **out_sim, vmsim_rep
   vmsim_memref ring[REPLAY_AHEAD];
   uint64_t seq = 0, nread = 0;
   int more = 1;
+  const bool lru_hints = sim->access_notify;
   for (;;) {
     while (more == 1 && nread - seq < REPLAY_AHEAD) {
       vmsim_memref *r = &ring[nread % REPLAY_AHEAD];
@@ -290,6 +291,10 @@ int vmsim_replay(const vmsim_replay_options *opt, vmsim_sim **out_sim, vmsim_rep
     if (nread - seq > REPLAY_AHEAD / 2) {
       const vmsim_memref *r = &ring[(seq + REPLAY_AHEAD / 2) % REPLAY_AHEAD];
       vmsim__access_prefetch(sim, r->pid, r->vaddr, VMSIM_PREFETCH_TARGET);
+    }
+    if (lru_hints && nread - seq > REPLAY_AHEAD / 4) {
+      const vmsim_memref *r = &ring[(seq + REPLAY_AHEAD / 4) % REPLAY_AHEAD];
+      vmsim__access_prefetch(sim, r->pid, r->vaddr, VMSIM_PREFETCH_LRU);
     }
     const vmsim_memref *ref = &ring[seq % REPLAY_AHEAD];
     uint64_t next = rp->future ? rp->next_use[seq] : UINT64_MAX;
