@@ -145,6 +145,31 @@ static void test_modern_512m(void **state) {
 }
 
 /*
+ * The policy helpers on the same machine (factor 10): the HIGH watermarks
+ * of the populated zones add up to 32 (DMA) + 1051 (DMA32) = 1083; all
+ * 4096 + 126976 = 131072 frames start free, then an order-0 allocation
+ * takes 1 and an order-3 one 8 more.
+ */
+static void test_lruvec_free_and_high(void **state) {
+  (void)state;
+  vmsim_config cfg = machine_512m();
+  vmsim_sim *sim = NULL;
+  assert_ok(vmsim_sim_create(&sim, &cfg));
+  const vmsim_lruvec *lv = sim->nodes[0].lruvec;
+  assert_int_equal(vmsim_lruvec_high_wmark(lv), 1083);
+  assert_int_equal(vmsim_lruvec_free_pages(lv), 131072);
+  vmsim_pfn_t a, b;
+  assert_ok(vmsim_alloc_pages(sim, 0, 0, 0, &a));
+  assert_int_equal(vmsim_lruvec_free_pages(lv), 131071);
+  assert_ok(vmsim_alloc_pages(sim, 0, 0, 3, &b));
+  assert_int_equal(vmsim_lruvec_free_pages(lv), 131063);
+  assert_ok(vmsim_free_pages(sim, a, 0));
+  assert_ok(vmsim_free_pages(sim, b, 3));
+  assert_int_equal(vmsim_lruvec_free_pages(lv), 131072);
+  vmsim_sim_destroy(sim);
+}
+
+/*
  * 512 MiB with min_free_kbytes set to 8192 (not computed): pages_min 2048.
  *   DMA   2048 * 4096 / 131072 = 64; tmp = max(16, 4) = 16 -> 64 / 80 / 96
  *   DMA32 2048 * 126976 / 131072 = 1984; tmp = max(496, 126) -> 1984 / 2480 / 2976
@@ -749,6 +774,7 @@ static void test_watermark_ok_state_b(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_modern_512m),
+    cmocka_unit_test(test_lruvec_free_and_high),
     cmocka_unit_test(test_modern_configured_min_free),
     cmocka_unit_test(test_modern_8g),
     cmocka_unit_test(test_modern_64g_movable),

@@ -201,6 +201,12 @@ VMSIM_EXPORT uint64_t vmsim_lruvec_size(const vmsim_lruvec *lruvec, bool anon,
                                         enum vmsim_lru_kind kind);
 /* Free swap slots left on all devices. */
 VMSIM_EXPORT uint64_t vmsim_lruvec_swap_free(const vmsim_lruvec *lruvec);
+/* The node's free pages, all zones (the kernel's sum of NR_FREE_PAGES). */
+VMSIM_EXPORT uint64_t vmsim_lruvec_free_pages(const vmsim_lruvec *lruvec);
+/* The sum of the HIGH watermarks of the node's populated zones (6.x
+ * prepare_scan_control()'s total_high_wmark). Cheap enough for every shrink,
+ * unlike vmsim_zone_get_info(), which copies a whole zone's state. */
+VMSIM_EXPORT uint64_t vmsim_lruvec_high_wmark(const vmsim_lruvec *lruvec);
 /* The list `page` is on (it must be on one). */
 VMSIM_EXPORT unsigned vmsim_page_lru(const struct vmsim_page *page);
 

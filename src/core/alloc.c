@@ -7,6 +7,7 @@
 #include "internal.h"
 
 #include <jemalloc/jemalloc.h>
+#include <sys/mman.h>
 #include <stdatomic.h>
 
 static void *je_malloc_hook(void *ctx, size_t size) { (void)ctx; return malloc(size); }
@@ -74,10 +75,28 @@ void *vmsim__malloc(size_t size) {
   return account(allocator.malloc(allocator.ctx, size ? size : 1));
 }
 
+/*
+ * Ask the host kernel for transparent huge pages under a large array
+ * (mem_map, the swap slots): the simulator reads them at random, and on a
+ * virtual machine every host TLB miss is a two-dimensional page walk. Only
+ * the whole 2 MiB pages inside the array can be advised. A hint: THP may be
+ * off, or the memory not the kind that can be advised; nothing changes then.
+ */
+#define HOST_HUGE_PAGE ((uintptr_t)2 << 20)
+static void hint_hugepages(void *p, size_t bytes) {
+  uintptr_t start = ((uintptr_t)p + HOST_HUGE_PAGE - 1) & ~(HOST_HUGE_PAGE - 1);
+  uintptr_t end = ((uintptr_t)p + bytes) & ~(HOST_HUGE_PAGE - 1);
+  if (end > start)
+    (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+}
+
 void *vmsim__calloc(size_t nmemb, size_t size) {
   if (unlikely(inject_failure()))
     return account(NULL);
-  return account(allocator.calloc(allocator.ctx, nmemb ? nmemb : 1, size ? size : 1));
+  void *p = allocator.calloc(allocator.ctx, nmemb ? nmemb : 1, size ? size : 1);
+  if (p && nmemb * size >= 2 * HOST_HUGE_PAGE) /* no overflow: calloc checked */
+    hint_hugepages(p, nmemb * size);
+  return account(p);
 }
 
 void *vmsim__realloc(void *ptr, size_t size) {

@@ -11,6 +11,8 @@
  */
 #include "lru.h"
 
+#include "swap.h"
+
 static unsigned stat_item(const struct vmsim_lruvec *lv, unsigned lru, bool anon) {
   switch (lv->ops->list_kinds[lru]) {
   case VMSIM_LRU_KIND_ACTIVE:
@@ -88,7 +90,20 @@ int vmsim_lru_isolate(vmsim_lruvec *lv, vmsim_scan_control *sc, struct vmsim_pag
     return VMSIM_EINVAL;
   if (vmsim_page_zonenum(page) > sc->reclaim_idx)
     return VMSIM_EAGAIN;
+  vmsim_pfn_t prev = page->lru_prev;
   vmsim_lru_del(lv, page);
+  /* Reclaim scans from the tail, so the page before this one is likely
+   * the next to be isolated, and its PTE the next rmap walk's cache miss
+   * (its struct vmsim_page is cached: the unlink just wrote to it). Start
+   * both loads now; a hint only, it changes nothing. */
+  if (prev != VMSIM_PFN_NONE) {
+    const struct vmsim_page *next = &sim->mem_map[prev];
+    vmsim__rmap_prefetch(sim, next);
+    if (vmsim_page_test(next, VMSIM_PG_swapcache)) /* unmap_one's swap_duplicate */
+      vmsim__swap_prefetch(sim, next->swap);
+    if (next->lru_prev != VMSIM_PFN_NONE)
+      __builtin_prefetch(&sim->mem_map[next->lru_prev]);
+  }
   bool anon = page_is_anon(page);
   vmsim_page_set(page, VMSIM_PG_isolated);
   sim->vmstat[anon ? VMSIM_VM_nr_isolated_anon : VMSIM_VM_nr_isolated_file]++;
@@ -99,6 +114,21 @@ int vmsim_lru_isolate(vmsim_lruvec *lv, vmsim_scan_control *sc, struct vmsim_pag
 }
 
 vmsim_sim *vmsim_lruvec_sim(vmsim_lruvec *lv) { return lv->sim; }
+
+uint64_t vmsim_lruvec_free_pages(const vmsim_lruvec *lv) {
+  uint64_t free = 0;
+  for (int z = 0; z < VMSIM_NR_ZONES; z++)
+    free += lv->node->zones[z].nr_free;
+  return free;
+}
+
+uint64_t vmsim_lruvec_high_wmark(const vmsim_lruvec *lv) {
+  uint64_t high = 0;
+  for (int z = 0; z < VMSIM_NR_ZONES; z++)
+    if (vmsim__zone_populated(&lv->node->zones[z]))
+      high += lv->node->zones[z].watermark[VMSIM_WMARK_HIGH];
+  return high;
+}
 uint32_t vmsim_lruvec_nid(const vmsim_lruvec *lv) { return lv->node->id; }
 struct vmsim_page *vmsim_lruvec_mem_map(vmsim_lruvec *lv) { return lv->sim->mem_map; }
 

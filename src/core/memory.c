@@ -9,6 +9,7 @@
 
 #include "lru.h"
 #include "mmu.h"
+#include "swap.h"
 
 /* ---- swap hooks before the reclaim engine installs its own ----------- */
 static int noswap_swapin(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm, struct vmsim_vma *vma,
@@ -364,8 +365,8 @@ static NOINLINE int access_slow(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *m
     int err = vmsim__handle_mm_fault(sim, cpu, mm, vaddr, write, cost);
     if (err)
       return err;
-    if (vmsim__mmu_translate(&sim->cpus[cpu], &mm->pgt, mm->pid, vaddr, write, pfn, cost,
-                             &sim->cfg.cost) == VMSIM_MMU_OK)
+    if (vmsim__mmu_translate_retry(&sim->cpus[cpu], &mm->pgt, mm->pid, vaddr, write, pfn, cost,
+                                   &sim->cfg.cost) == VMSIM_MMU_OK)
       return 0;
   }
   sim->integrity_errors++; /* a fault handler that makes no progress */
@@ -427,6 +428,34 @@ out:
   sim->access_seq++;
   charge(sim, mm, cpu, cost);
   return err;
+}
+
+void vmsim__access_prefetch(vmsim_sim *sim, uint32_t pid, uint64_t vaddr,
+                            enum vmsim__prefetch_stage stage) {
+  struct vmsim_mm *mm = vmsim__mm_get(sim, pid);
+  /* The upper tables are few and stay cached; the leaf is the miss. */
+  vmsim_pte_t *ptep = mm ? vmsim__pte_lookup(&mm->pgt, vaddr, NULL) : NULL;
+  if (!ptep)
+    return;
+  if (stage == VMSIM_PREFETCH_PTE) {
+    __builtin_prefetch(ptep);
+    return;
+  }
+  vmsim_pte_t pte = *ptep;
+  if (stage == VMSIM_PREFETCH_LRU) {
+    const struct vmsim_page *page =
+        vmsim_pte_present(pte) ? &sim->mem_map[vmsim_pte_pfn(pte)] : NULL;
+    if (page && vmsim_page_test(page, VMSIM_PG_lru)) {
+      if (page->lru_prev != VMSIM_PFN_NONE)
+        __builtin_prefetch(&sim->mem_map[page->lru_prev]);
+      if (page->lru_next != VMSIM_PFN_NONE)
+        __builtin_prefetch(&sim->mem_map[page->lru_next]);
+    }
+  } else if (vmsim_pte_present(pte)) {
+    __builtin_prefetch(&sim->mem_map[vmsim_pte_pfn(pte)]);
+  } else if (vmsim_pte_is_swap(pte)) {
+    vmsim__swap_prefetch(sim, pte);
+  }
 }
 
 int vmsim_access(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint64_t vaddr, bool write) {

@@ -151,6 +151,21 @@ void vmsim__put_user_page(vmsim_sim *sim, struct vmsim_page *page);
 void vmsim__zap_pte(vmsim_sim *sim, struct vmsim_mm *mm, uint64_t vaddr, vmsim_pte_t *ptep);
 int vmsim__map_page(vmsim_sim *sim, struct vmsim_mm *mm, struct vmsim_vma *vma, uint64_t vaddr,
                     vmsim_pte_t *ptep, struct vmsim_page *page, bool writable);
+/*
+ * A hint that process `pid` will soon access `vaddr`: start loading into the
+ * host's cache what that access will read, so that a caller who knows its
+ * next accesses (replay reads its trace ahead) overlaps their cache misses.
+ * VMSIM_PREFETCH_PTE fetches the leaf PTE; VMSIM_PREFETCH_TARGET, given a
+ * few accesses later when the PTE has arrived, fetches what it names: the
+ * frame's struct vmsim_page, or the swap slot; VMSIM_PREFETCH_LRU, later
+ * still and only for a policy that sees every access (exact LRU moves the
+ * page to its list's head), the page's neighbours on its list. No
+ * simulated effect at all:
+ * nothing is counted, charged or changed.
+ */
+enum vmsim__prefetch_stage { VMSIM_PREFETCH_PTE, VMSIM_PREFETCH_TARGET, VMSIM_PREFETCH_LRU };
+void vmsim__access_prefetch(vmsim_sim *sim, uint32_t pid, uint64_t vaddr,
+                            enum vmsim__prefetch_stage stage);
 
 /* filemap.c */
 void vmsim__files_destroy(vmsim_sim *sim);
@@ -163,6 +178,9 @@ int vmsim__filemap_get_page(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
 int vmsim__rmap_add(vmsim_sim *sim, struct vmsim_page *page, uint32_t pid, uint64_t vaddr);
 void vmsim__rmap_del(vmsim_sim *sim, struct vmsim_page *page, uint32_t pid, uint64_t vaddr);
 void vmsim__rmap_destroy(vmsim_sim *sim);
+/* Warm the host cache with what a walk of page's reverse map reads first:
+ * its one PTE if the mapping is implicit, else its first item. */
+void vmsim__rmap_prefetch(vmsim_sim *sim, const struct vmsim_page *page);
 /* Call fn for each (mm, vaddr, ptep) mapping `page`; fn may remove the
  * mapping it is given. A non-zero return stops the walk. */
 int vmsim__rmap_walk(vmsim_sim *sim, struct vmsim_page *page,

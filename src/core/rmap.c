@@ -102,6 +102,18 @@ void vmsim__rmap_destroy(vmsim_sim *sim) {
   sim->rmap_cap = sim->rmap_free = sim->rmap_used = 0;
 }
 
+void vmsim__rmap_prefetch(vmsim_sim *sim, const struct vmsim_page *page) {
+  if (rmap_implicit(page)) {
+    struct vmsim_mm *mm = vmsim__mm_get(sim, page->mapping);
+    vmsim_pte_t *ptep = mm ? vmsim__pte_lookup(&mm->pgt, page->index << VMSIM_PAGE_SHIFT, NULL)
+                           : NULL;
+    if (ptep)
+      __builtin_prefetch(ptep);
+  } else if (page->rmap) {
+    __builtin_prefetch(&sim->rmap[page->rmap]);
+  }
+}
+
 int vmsim__rmap_walk(vmsim_sim *sim, struct vmsim_page *page,
                      int (*fn)(vmsim_sim *sim, struct vmsim_page *page, struct vmsim_mm *mm,
                                uint64_t vaddr, vmsim_pte_t *ptep, void *arg),

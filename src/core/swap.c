@@ -81,6 +81,12 @@ struct vmsim_swap_device *vmsim__swap_dev(const vmsim_sim *sim, vmsim_pte_t entr
   return &si->dev[type];
 }
 
+void vmsim__swap_prefetch(const vmsim_sim *sim, vmsim_pte_t entry) {
+  const struct vmsim_swap_device *d = vmsim__swap_dev(sim, entry);
+  if (d)
+    __builtin_prefetch(&d->slots[vmsim_swp_offset(entry)]);
+}
+
 /*
  * get_swap_page(): the device of highest priority with a free slot; among
  * devices of the same priority, the one after the last used (round robin).

@@ -45,5 +45,7 @@ void vmsim__swap_writepage(vmsim_sim *sim, struct vmsim_page *page, vmsim_time_t
 void vmsim__delete_from_swap_cache(vmsim_sim *sim, struct vmsim_page *page, uint64_t shadow);
 /* The swap device of an entry, or NULL if the entry is not valid. */
 struct vmsim_swap_device *vmsim__swap_dev(const vmsim_sim *sim, vmsim_pte_t entry);
+/* Warm the host cache with the slot of a swap entry (no simulated effect). */
+void vmsim__swap_prefetch(const vmsim_sim *sim, vmsim_pte_t entry);
 
 #endif

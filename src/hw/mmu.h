@@ -82,6 +82,27 @@ static ALWAYS_INLINE int vmsim__mmu_translate(struct vmsim_cpu *cpu, struct vmsi
 }
 
 /*
+ * vmsim__mmu_translate for the retry of an access whose fault was just
+ * handled. The fault left no entry for the address in this CPU's TLBs: the
+ * hardware drops them when it raises the fault, the handler flushes what it
+ * changes, and only a walk fills. So both probes would miss; the retry
+ * counts and charges them as vmsim__mmu_translate does, without making
+ * them, and walks.
+ */
+static inline int vmsim__mmu_translate_retry(struct vmsim_cpu *cpu, struct vmsim_pgtable *pt,
+                                             uint32_t asid, uint64_t vaddr, bool is_write,
+                                             vmsim_pfn_t *pfn, vmsim_time_t *cost,
+                                             const vmsim_cost_config *costs) {
+  *cost += costs->l1_tlb_hit;
+  if (unlikely(vaddr >= VMSIM_VA_LIMIT))
+    return VMSIM_MMU_FAULT_NOT_PRESENT;
+  uint64_t tag = vmsim__tlb_tag(asid, vaddr);
+  assert(!vmsim__tlb_level_probe(&cpu->tlb.l1, tag) && !vmsim__tlb_level_probe(&cpu->tlb.l2, tag));
+  cpu->tlb.stats.misses++;
+  return vmsim__mmu_walk(cpu, pt, tag, vaddr, is_write, pfn, cost, costs);
+}
+
+/*
  * Clear ACCESSED in the present PTE `ptep` of `vaddr`; if it was set, shoot
  * the page's translation down on the CPUs of `cpumask` so that the next
  * access walks and sets it again (the kernel's ptep_clear_flush_young).

@@ -85,21 +85,6 @@ static inline vmsim_pte_t *path_leaf(const struct pt_path *p) {
   return p->dir[PMD_LEVEL]->entry[p->idx[PMD_LEVEL]];
 }
 
-vmsim_pte_t *vmsim__pte_lookup(struct vmsim_pgtable *pt, uint64_t vaddr, unsigned *levels) {
-  struct pt_path p;
-  unsigned n = 0;
-  vmsim_pte_t *ptep = NULL;
-  if (likely(vaddr < VMSIM_VA_LIMIT)) {
-    /* The upper tables read, plus the leaf if one was found. */
-    n = descend(pt, vaddr, &p) + 1;
-    if (n > LEAF_LEVEL)
-      ptep = &path_leaf(&p)[vmsim__pt_index(vaddr, LEAF_LEVEL)];
-  }
-  if (levels)
-    *levels = n;
-  return ptep;
-}
-
 /*
  * The child of p->dir[l] at p->idx[l] has no non-zero entry left: free it,
  * and go on upwards while that leaves its parent empty. The PGD stays.

@@ -132,7 +132,22 @@ void vmsim__pgtable_destroy(struct vmsim_pgtable *pt);
  * tables read: 4 when the leaf was reached, 1..3 when the walk stopped at
  * an absent entry, 0 for an address out of range.
  */
-vmsim_pte_t *vmsim__pte_lookup(struct vmsim_pgtable *pt, uint64_t vaddr, unsigned *levels);
+static inline vmsim_pte_t *vmsim__pte_lookup(struct vmsim_pgtable *pt, uint64_t vaddr,
+                                             unsigned *levels) {
+  /* Inline: the TLB-miss walk, the fault handler, the rmap walk and replay's
+   * prefetch each do one per access; the upper tables are few and cached. */
+  void *t = NULL;
+  unsigned l = 0;
+  if (likely(vaddr < VMSIM_VA_LIMIT)) {
+    for (t = pt->pgd; l < VMSIM_PT_LEVELS - 1; l++)
+      if (!(t = ((struct vmsim_pgdir *)t)->entry[vmsim__pt_index(vaddr, l)]))
+        break;
+    l++; /* tables read: the upper ones, then the leaf if there was one */
+  }
+  if (levels)
+    *levels = l;
+  return t ? (vmsim_pte_t *)t + vmsim__pt_index(vaddr, VMSIM_PT_LEVELS - 1) : NULL;
+}
 
 /*
  * Like vmsim__pte_lookup, but creates the missing tables. NULL if

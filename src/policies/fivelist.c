@@ -543,20 +543,6 @@ static void shrink_list(struct reclaim_pass *rp, unsigned lru, uint64_t nr_to_sc
   shrink_inactive_list(rp, lru, nr_to_scan);
 }
 
-/* Free pages and the sum of HIGH watermarks over the node's zones. */
-static void node_free_and_high(vmsim_lruvec *lv, uint64_t *free, uint64_t *high) {
-  vmsim_sim *sim = vmsim_lruvec_sim(lv);
-  *free = *high = 0;
-  for (int z = 0; z < VMSIM_NR_ZONES; z++) {
-    vmsim_zone_info zi;
-    if (vmsim_zone_get_info(sim, vmsim_lruvec_nid(lv), (enum vmsim_zone_type)z, &zi) ||
-        !zi.populated)
-      continue;
-    *free += zi.nr_free;
-    *high += zi.watermark[VMSIM_WMARK_HIGH];
-  }
-}
-
 /*
  * prepare_scan_count(): deactivate a type whose inactive list is low, or
  * whose workingset is changing (refaults activated since the last
@@ -581,8 +567,7 @@ static void prepare_scan_count(struct reclaim_pass *rp, bool force_deactivate) {
   rp->cache_trim_mode =
       (lru_size(lv, LRU_INACTIVE_FILE) >> rp->priority) && !(rp->may_deactivate & DEACTIVATE_FILE);
 
-  uint64_t free, high;
-  node_free_and_high(lv, &free, &high);
+  uint64_t free = vmsim_lruvec_free_pages(lv), high = vmsim_lruvec_high_wmark(lv);
   uint64_t file = lru_size(lv, LRU_ACTIVE_FILE) + lru_size(lv, LRU_INACTIVE_FILE);
   rp->file_is_tiny = file + free <= high && !(rp->may_deactivate & DEACTIVATE_ANON) &&
                      (lru_size(lv, LRU_INACTIVE_ANON) >> rp->priority);

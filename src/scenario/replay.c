@@ -15,6 +15,16 @@
 #define MAX_TRACE_PIDS 1024
 
 /*
+ * Pass 2 reads this many records ahead of the access it replays and hints
+ * each coming access to the simulator twice (vmsim__access_prefetch): when
+ * it is read, for its leaf PTE, and half the window later, for the frame or
+ * swap slot that PTE names. A replay of a large trace is bound by host
+ * cache misses, one or two per access; the hints let the misses of the
+ * next accesses overlap the work of this one. They change no result.
+ */
+#define REPLAY_AHEAD 16
+
+/*
  * Pass 1's set of the trace's pages: an open-addressing hash table (linear
  * probing, a power-of-two size at most half full, Fibonacci hashing: the
  * key times 2^64 / phi, top bits kept) of 16-byte entries. A page's key is
@@ -358,12 +368,34 @@ int vmsim_replay(const vmsim_replay_options *opt, vmsim_sim **out_sim, vmsim_rep
     goto out;
   struct vmsim__pace pace;
   vmsim__pace_init(&pace, opt->run);
-  uint64_t seq = 0;
-  vmsim_memref ref;
-  while ((rc = vmsim_trace_next(t, &ref)) == 1) {
-    uint32_t pid = rp->sim_pids[pid_index(rp, ref.pid)];
+  /* The trace is read REPLAY_AHEAD records ahead of the access being
+   * replayed, each record's pid already the simulated one. */
+  vmsim_memref ring[REPLAY_AHEAD];
+  uint64_t seq = 0, nread = 0;
+  int more = 1;
+  const bool lru_hints = sim->access_notify;
+  for (;;) {
+    while (more == 1 && nread - seq < REPLAY_AHEAD) {
+      vmsim_memref *r = &ring[nread % REPLAY_AHEAD];
+      if ((more = vmsim_trace_next(t, r)) != 1)
+        break;
+      r->pid = rp->sim_pids[pid_index(rp, r->pid)];
+      vmsim__access_prefetch(sim, r->pid, r->vaddr, VMSIM_PREFETCH_PTE);
+      nread++;
+    }
+    if (seq == nread)
+      break;
+    if (nread - seq > REPLAY_AHEAD / 2) {
+      const vmsim_memref *r = &ring[(seq + REPLAY_AHEAD / 2) % REPLAY_AHEAD];
+      vmsim__access_prefetch(sim, r->pid, r->vaddr, VMSIM_PREFETCH_TARGET);
+    }
+    if (lru_hints && nread - seq > REPLAY_AHEAD / 4) {
+      const vmsim_memref *r = &ring[(seq + REPLAY_AHEAD / 4) % REPLAY_AHEAD];
+      vmsim__access_prefetch(sim, r->pid, r->vaddr, VMSIM_PREFETCH_LRU);
+    }
+    const vmsim_memref *ref = &ring[seq % REPLAY_AHEAD];
     uint64_t next = rp->future ? rp->next_use[seq] : UINT64_MAX;
-    int a = vmsim_access_future(sim, 0, pid, ref.vaddr, ref.write, next);
+    int a = vmsim_access_future(sim, 0, ref->pid, ref->vaddr, ref->write, next);
     seq++;
     if (a == VMSIM_EFAULT || a == VMSIM_EACCES) {
       res->segv++;
@@ -377,7 +409,7 @@ int vmsim_replay(const vmsim_replay_options *opt, vmsim_sim **out_sim, vmsim_rep
     if ((rc = vmsim__pace(&pace, sim, seq, rp->nr ? rp->nr : UINT64_MAX, err, len)))
       goto out;
   }
-  if (rc < 0) {
+  if ((rc = more) < 0) {
     vmsim__errf(err, len, rc, "%s", vmsim_trace_error(t));
     goto out;
   }
