@@ -602,9 +602,55 @@ static void test_out_of_host_memory(void **state) {
   assert_int_equal(live_allocs(), live0);
 }
 
+/*
+ * vmsim__access_prefetch() is a hint to the host's cache: on a mapped page,
+ * a swapped-out or never-touched one, an address past the user range, a
+ * pid that does not exist and a process that has exited (whose page tables
+ * are gone), every stage must return without counting, charging or
+ * changing anything a caller can see.
+ */
+static void test_prefetch_hints_change_nothing(void **state) {
+  (void)state;
+  vmsim_sim *sim = small_sim(1);
+  uint32_t pid, gone;
+  assert_ok(vmsim_process_create(sim, &pid));
+  assert_ok(vmsim_process_create(sim, &gone));
+  assert_ok(vmsim_mmap(sim, pid, BASE, 16 * PAGE, RW, ANON, 0, 0));
+  assert_ok(vmsim_mmap(sim, gone, BASE, 16 * PAGE, RW, ANON, 0, 0));
+  for (uint64_t i = 0; i < 8; i++) {
+    assert_ok(vmsim_access(sim, 0, pid, BASE + i * PAGE, i & 1));
+    assert_ok(vmsim_access(sim, 0, gone, BASE + i * PAGE, true));
+  }
+  assert_ok(vmsim_process_exit(sim, gone));
+
+  uint64_t before[VMSIM_NR_VMSTAT], after[VMSIM_NR_VMSTAT];
+  vmsim_process_info pb, pa;
+  vmsim_tlb_info tb, ta;
+  vmsim_time_t now = vmsim_time_now(sim);
+  vmsim_vmstat_snapshot(sim, before);
+  assert_ok(vmsim_process_get_info(sim, pid, &pb));
+  assert_ok(vmsim_tlb_get_info(sim, UINT32_MAX, &tb));
+  const uint64_t addrs[] = {BASE, BASE + 7 * PAGE, BASE + 12 * PAGE, BASE2, VMSIM_VA_LIMIT,
+                            UINT64_MAX};
+  const uint32_t pids[] = {pid, gone, 0, 999};
+  for (size_t p = 0; p < ARRAY_SIZE(pids); p++)
+    for (size_t a = 0; a < ARRAY_SIZE(addrs); a++)
+      for (int st = VMSIM_PREFETCH_PTE; st <= VMSIM_PREFETCH_LRU; st++)
+        vmsim__access_prefetch(sim, pids[p], addrs[a], (enum vmsim__prefetch_stage)st);
+  vmsim_vmstat_snapshot(sim, after);
+  assert_ok(vmsim_process_get_info(sim, pid, &pa));
+  assert_ok(vmsim_tlb_get_info(sim, UINT32_MAX, &ta));
+  assert_memory_equal(before, after, sizeof(before));
+  assert_memory_equal(&pb, &pa, sizeof(pb));
+  assert_memory_equal(&tb, &ta, sizeof(tb));
+  assert_int_equal(vmsim_time_now(sim), now);
+  check_and_destroy(sim);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_process_lifecycle_and_info),
+    cmocka_unit_test(test_prefetch_hints_change_nothing),
     cmocka_unit_test(test_mmap_argument_errors),
     cmocka_unit_test(test_munmap_splits_and_frees_exactly),
     cmocka_unit_test(test_munmap_file_vma_keeps_offsets),

@@ -433,8 +433,10 @@ out:
 void vmsim__access_prefetch(vmsim_sim *sim, uint32_t pid, uint64_t vaddr,
                             enum vmsim__prefetch_stage stage) {
   struct vmsim_mm *mm = vmsim__mm_get(sim, pid);
+  if (!mm || mm->state != VMSIM_PROC_RUNNING) /* an exited one has no tables */
+    return;
   /* The upper tables are few and stay cached; the leaf is the miss. */
-  vmsim_pte_t *ptep = mm ? vmsim__pte_lookup(&mm->pgt, vaddr, NULL) : NULL;
+  vmsim_pte_t *ptep = vmsim__pte_lookup(&mm->pgt, vaddr, NULL);
   if (!ptep)
     return;
   if (stage == VMSIM_PREFETCH_PTE) {
