@@ -2,8 +2,8 @@
 /*
  * Synthetic workload generators (src/workload/gen.c): exact sequences for
  * the deterministic kinds, distributions for the random ones (bounds of at
- * least five standard deviations, on fixed seeds), reproducibility, and
- * configuration checks.
+ * least five standard deviations, on fixed seeds), reproducibility, batches
+ * (vmsim_gen_fill) and configuration checks.
  */
 #include "vmsim_test.h"
 #include "workload_int.h"
@@ -281,6 +281,23 @@ static void test_golden_streams(void **state) {
   free(z);
 }
 
+/* The same streams, drawn in batches. */
+static void test_golden_streams_fill(void **state) {
+  (void)state;
+  static const uint64_t uniform_want[8] = {0x2e6000, 0x66001,  0x9000,   0xc1000,
+                                           0x1dc001, 0x248001, 0x2f2001, 0x197001};
+  vmsim_gen_config cfg = config(VMSIM_GEN_UNIFORM, 0, 1000);
+  cfg.seed = 42;
+  cfg.write_ratio = 0.5;
+  vmsim_gen *g = create(&cfg);
+  vmsim_memref refs[8];
+  assert_int_equal(vmsim_gen_fill(g, refs, 3), 3);
+  assert_int_equal(vmsim_gen_fill(g, refs + 3, 5), 5);
+  for (int i = 0; i < 8; i++)
+    assert_int_equal(refs[i].vaddr | refs[i].write, uniform_want[i]);
+  vmsim_gen_destroy(g);
+}
+
 /* The page stream of a seed does not depend on write_ratio. */
 static void test_pages_independent_of_writes(void **state) {
   (void)state;
@@ -449,6 +466,100 @@ static void test_write_ratio(void **state) {
   }
 }
 
+/* ---- batches ----------------------------------------------------------- */
+
+static void expect_same_ref(const vmsim_memref *got, const vmsim_memref *want, uint64_t nr) {
+  if (got->vaddr != want->vaddr || got->write != want->write || got->pid != want->pid ||
+      got->next_access != want->next_access)
+    fail_msg("access %" PRIu64 ": 0x%" PRIx64 " %c pid %" PRIu32 ", vmsim_gen_next() gave 0x%" PRIx64
+             " %c pid %" PRIu32, nr, got->vaddr, got->write ? 'W' : 'R', got->pid, want->vaddr,
+             want->write ? 'W' : 'R', want->pid);
+}
+
+/*
+ * Draw the stream of `cfg`, which makes `total` accesses, with
+ * vmsim_gen_next() on one generator and, on another, with vmsim_gen_fill()
+ * in batches of the sizes below in turn, each followed by one call of
+ * vmsim_gen_next() that must continue the same stream. Every access and
+ * the end must agree.
+ */
+static void expect_fill_matches_next(const vmsim_gen_config *cfg, uint64_t total) {
+  static const size_t sizes[] = {1, 2, 3, 7, 0, 64, 255, 1000, 5};
+  vmsim_gen *ref = create(cfg), *g = create(cfg);
+  vmsim_memref batch[1000], want, one;
+  uint64_t n = 0;
+  for (size_t k = 0;; k++) {
+    size_t size = sizes[k % ARRAY_SIZE(sizes)];
+    size_t got = vmsim_gen_fill(g, batch, size);
+    for (size_t i = 0; i < got; i++, n++) {
+      assert_int_equal(vmsim_gen_next(ref, &want), 1);
+      expect_same_ref(&batch[i], &want, n);
+    }
+    if (got < size)
+      break; /* the end */
+    int rc = vmsim_gen_next(g, &one);
+    assert_int_equal(vmsim_gen_next(ref, &want), rc);
+    if (rc == 0)
+      break;
+    expect_same_ref(&one, &want, n++);
+  }
+  assert_int_equal(n, total);
+  assert_int_equal(vmsim_gen_next(ref, &want), 0);
+  assert_int_equal(vmsim_gen_fill(g, batch, 10), 0);
+  assert_int_equal(vmsim_gen_next(g, &one), 0);
+  vmsim_gen_destroy(ref);
+  vmsim_gen_destroy(g);
+}
+
+/* vmsim_gen_fill() draws exactly what vmsim_gen_next() does: every kind
+ * with every write mode, and phases of all kinds, write modes and pids
+ * whose lengths (7, 1, 300, 2) fall anywhere in a batch. */
+static void test_fill_matches_next(void **state) {
+  (void)state;
+  static const double ratios[] = {0.0, 1.0, 0.3};
+  for (int k = 0; k < VMSIM_GEN_PHASES; k++)
+    for (size_t r = 0; r < ARRAY_SIZE(ratios); r++) {
+      vmsim_gen_config cfg = config((enum vmsim_gen_kind)k, 0x40000000, 777);
+      cfg.working_set = 30;
+      cfg.write_ratio = ratios[r];
+      cfg.seed = 100 + (uint64_t)k;
+      cfg.pid = 9;
+      cfg.count = 5000;
+      expect_fill_matches_next(&cfg, 5000);
+    }
+
+  static const uint64_t lengths[4] = {7, 1, 300, 2};
+  vmsim_gen_config phases[4] = {
+    config(VMSIM_GEN_UNIFORM, 0x10000000, 50), config(VMSIM_GEN_ZIPF, 0x20000000, 50),
+    config(VMSIM_GEN_LOOP, 0x30000000, 50), config(VMSIM_GEN_SEQUENTIAL, 0x40000000, 5),
+  };
+  for (int i = 0; i < 4; i++) {
+    phases[i].count = lengths[i];
+    phases[i].pid = (uint32_t)(10 + i);
+    phases[i].write_ratio = ratios[i % ARRAY_SIZE(ratios)];
+  }
+  vmsim_gen_config cfg;
+  vmsim_gen_config_default(&cfg);
+  cfg.kind = VMSIM_GEN_PHASES;
+  cfg.phases = phases;
+  cfg.nr_phases = 4;
+  cfg.count = 6000;
+  expect_fill_matches_next(&cfg, 6000);
+  cfg.count = 0;
+  expect_fill_matches_next(&cfg, 0);
+}
+
+/* Without a count, a batch is always full. */
+static void test_fill_endless(void **state) {
+  (void)state;
+  vmsim_gen_config cfg = config(VMSIM_GEN_ZIPF, 0, 100);
+  vmsim_gen *g = create(&cfg);
+  vmsim_memref batch[1000];
+  for (int i = 0; i < 10; i++)
+    assert_int_equal(vmsim_gen_fill(g, batch, ARRAY_SIZE(batch)), ARRAY_SIZE(batch));
+  vmsim_gen_destroy(g);
+}
+
 /* ---- configuration ----------------------------------------------------- */
 
 static void expect_config_error(const vmsim_gen_config *cfg, const char *want) {
@@ -568,6 +679,7 @@ int main(void) {
     cmocka_unit_test(test_phases_switch_at_k),
     cmocka_unit_test(test_determinism),
     cmocka_unit_test(test_golden_streams),
+    cmocka_unit_test(test_golden_streams_fill),
     cmocka_unit_test(test_pages_independent_of_writes),
     cmocka_unit_test(test_range),
     cmocka_unit_test(test_uniform_counts),
@@ -575,6 +687,8 @@ int main(void) {
     cmocka_unit_test(test_zipf_huge_region),
     cmocka_unit_test(test_zipf_one_page),
     cmocka_unit_test(test_write_ratio),
+    cmocka_unit_test(test_fill_matches_next),
+    cmocka_unit_test(test_fill_endless),
     cmocka_unit_test(test_config_errors),
     cmocka_unit_test(test_alloc_failure),
     cmocka_unit_test(test_kind_names),

@@ -4,6 +4,8 @@
  * example parsed into exactly the expected configuration, the defaults,
  * every class of error with its exact FILE:LINE:COLUMN message and return
  * code, every shipped example, and allocation failure at every allocation.
+ * And the runner (run.c): its scheduler against a reference that makes one
+ * access at a time.
  */
 #include "vmsim_test.h"
 
@@ -944,6 +946,219 @@ static void test_alloc_failure(void **state) {
   fail_every_allocation(load_default, NULL);
 }
 
+/* ---- running: the scheduler against a reference ------------------------- */
+
+/* run.c's seed mixing (splitmix64's finaliser), so that the reference draws
+ * the same streams. */
+static uint64_t mix_seed(uint64_t a, uint64_t b) {
+  uint64_t z = a + b * UINT64_C(0x9e3779b97f4a7c15);
+  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+
+/*
+ * The scheduler of vmsim_scenario_run() in its plainest form, one access at
+ * a time through the public API: round robin over the processes, a quantum
+ * each, on CPU 0, 1, ... in turn; a process exits when its stream ends, it
+ * made its `accesses` or the OOM killer chose it. For scenarios of
+ * anonymous memory that all start at time 0. Returns 0 or the error that
+ * stopped the run; the machine is left in *out.
+ */
+static int reference_run(const vmsim_scenario *scn, vmsim_sim **out) {
+  struct {
+    uint32_t pid;
+    vmsim_gen *gen;
+    vmsim_trace *trace;
+    uint64_t done;
+    bool finished;
+  } procs[8] = {{0}};
+  assert_true(scn->nr_procs <= ARRAY_SIZE(procs));
+  vmsim_sim *sim;
+  assert_ok(vmsim_sim_create(&sim, &scn->cfg));
+  for (uint32_t i = 0; i < scn->nr_procs; i++) {
+    const vmsim_scn_process *sp = &scn->procs[i];
+    assert_int_equal(sp->start_ns, 0);
+    assert_ok(vmsim_process_create(sim, &procs[i].pid));
+    assert_ok(vmsim_process_set_oom_score_adj(sim, procs[i].pid, sp->oom_score_adj));
+    for (uint32_t v = 0; v < sp->nr_vmas; v++)
+      assert_ok(vmsim_mmap(sim, procs[i].pid, sp->vmas[v].start, sp->vmas[v].len,
+                           sp->vmas[v].prot, sp->vmas[v].flags, 0, 0));
+    const vmsim_scn_driver *d = &sp->driver;
+    if (d->kind == VMSIM_DRIVER_TRACE) {
+      assert_ok(vmsim_trace_open(&procs[i].trace, d->trace_path, d->trace_format, NULL, NULL, 0));
+      continue;
+    }
+    vmsim_gen_config gen = d->gen;
+    gen.base = sp->vmas[d->region].start;
+    gen.pages = sp->vmas[d->region].len / VMSIM_PAGE_SIZE;
+    gen.seed = mix_seed(gen.seed, scn->seed + i);
+    assert_ok(vmsim_gen_create(&procs[i].gen, &gen, NULL, 0));
+  }
+  int rc = 0;
+  for (uint32_t cpu = 0, live = scn->nr_procs; live && !rc;) {
+    for (uint32_t i = 0; i < scn->nr_procs && !rc; i++) {
+      if (procs[i].finished)
+        continue;
+      for (uint64_t q = 0; q < scn->quantum; q++) {
+        vmsim_memref ref;
+        int n = procs[i].gen ? vmsim_gen_next(procs[i].gen, &ref)
+                             : vmsim_trace_next(procs[i].trace, &ref);
+        int err = n > 0 ? vmsim_access(sim, cpu, procs[i].pid, ref.vaddr, ref.write) : n;
+        if (err < 0 && err != VMSIM_EFAULT && err != VMSIM_EACCES && err != VMSIM_EKILLED) {
+          rc = err;
+          break;
+        }
+        if (n == 0 || err == VMSIM_EKILLED || ++procs[i].done == scn->procs[i].accesses) {
+          procs[i].finished = true;
+          (void)vmsim_process_exit(sim, procs[i].pid);
+          live--;
+          break;
+        }
+      }
+      cpu = (cpu + 1) % vmsim_nr_cpus(sim);
+    }
+  }
+  for (uint32_t i = 0; i < scn->nr_procs; i++) {
+    vmsim_gen_destroy(procs[i].gen);
+    vmsim_trace_close(procs[i].trace);
+  }
+  *out = sim;
+  return rc;
+}
+
+/* Run `scn` both ways: the same outcome, and the same machine to the last
+ * counter. */
+static void expect_reference_run(const vmsim_scenario *scn) {
+  vmsim_sim *want, *got = NULL;
+  char err[512] = "";
+  vmsim_run_process res[8];
+  int want_rc = reference_run(scn, &want);
+  int rc = vmsim_scenario_run(scn, NULL, &got, res, ARRAY_SIZE(res), err, sizeof(err));
+  if (rc != want_rc)
+    fail_msg("quantum %" PRIu64 ": %s (%s), the reference %s", scn->quantum, vmsim_err_name(rc),
+             err, vmsim_err_name(want_rc));
+  if (rc) {
+    assert_null(got);
+    vmsim_sim_destroy(want);
+    return;
+  }
+  uint64_t a[VMSIM_NR_VMSTAT], b[VMSIM_NR_VMSTAT];
+  vmsim_vmstat_snapshot(want, a);
+  vmsim_vmstat_snapshot(got, b);
+  for (int i = 0; i < VMSIM_NR_VMSTAT; i++)
+    if (a[i] != b[i])
+      fail_msg("quantum %" PRIu64 ": %s %" PRIu64 ", the reference %" PRIu64, scn->quantum,
+               vmsim_vmstat_name(i), b[i], a[i]);
+  assert_int_equal(vmsim_time_now(got), vmsim_time_now(want));
+  for (uint32_t i = 0; i < scn->nr_procs; i++) {
+    vmsim_process_info x, y;
+    assert_ok(vmsim_process_get_info(want, res[i].pid, &x));
+    assert_ok(vmsim_process_get_info(got, res[i].pid, &y));
+    assert_int_equal(y.state, x.state);
+    assert_int_equal(y.accesses, x.accesses);
+    assert_int_equal(y.misses, x.misses);
+    assert_int_equal(y.pgfault, x.pgfault);
+    assert_int_equal(y.segv, x.segv);
+    assert_int_equal(y.time_ns, x.time_ns);
+  }
+  vmsim_sim_destroy(want);
+  vmsim_sim_destroy(got);
+}
+
+/* A text trace of `lines` accesses over 600 pages at 0x30000000, one in
+ * three a write, then, if `bad`, a line that is not an access. */
+static void write_text_trace(const char *path, unsigned lines, bool bad) {
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  for (unsigned i = 0; i < lines; i++)
+    fprintf(f, "%c 0x%x\n", i % 3 ? 'R' : 'W', 0x30000000 + (i * 7 % 600) * 4096);
+  if (bad)
+    fprintf(f, "X 0x1000\n");
+  fclose(f);
+}
+
+/*
+ * Three processes on a machine that must reclaim, so that the order of
+ * their accesses shows in every counter: uniform and loop generators, and
+ * a text trace of 1001 accesses, which ends before its limit. Quanta
+ * around and across the runner's batches of 256; a generator whose stream
+ * (count) ends before its limit, inside a quantum or at its end; a limit
+ * inside a trace; a machine without swap, where the OOM killer stops a
+ * process; and a trace that fails, after its limit (no error) or before it.
+ */
+static void test_run_like_reference(void **state) {
+  (void)state;
+  char trace[] = "/tmp/vmsim-test-run-XXXXXX";
+  int fd = mkstemp(trace);
+  assert_true(fd >= 0);
+  close(fd);
+  write_text_trace(trace, 1001, false);
+  char text[2048];
+  snprintf(text, sizeof(text),
+           "machine:\n"
+           "  nodes: [{memory: 8MiB, cpus: 2}]\n"
+           "  swap: [{size: 32MiB, type: ssd}]\n"
+           "vm: {policy: clock}\n"
+           "workload:\n"
+           "  seed: 5\n"
+           "  processes:\n"
+           "    - name: uniform\n"
+           "      accesses: 3001\n"
+           "      vmas: [{start: 0x10000000, size: 6MiB, type: anon, prot: rw}]\n"
+           "      driver: {generator: uniform, write_ratio: 0.3}\n"
+           "    - name: loop\n"
+           "      accesses: 2500\n"
+           "      vmas: [{start: 0x20000000, size: 5MiB, type: anon, prot: rw}]\n"
+           "      driver: {generator: loop, write_ratio: 0.5}\n"
+           "    - name: trace\n"
+           "      accesses: 5000\n"
+           "      vmas: [{start: 0x30000000, size: 3MiB, type: anon, prot: rw}]\n"
+           "      driver: {trace: %s, format: text}\n",
+           trace);
+  vmsim_scenario *scn = parse_as(text, "run.yaml");
+  static const uint64_t quanta[] = {1, 7, 255, 256, 257, 300, 1000, 100000};
+  vmsim_scn_process *uniform = &scn->procs[0], *loop = &scn->procs[1], *tr = &scn->procs[2];
+  for (size_t q = 0; q < ARRAY_SIZE(quanta); q++) {
+    scn->quantum = quanta[q];
+    expect_reference_run(scn);
+    /* The uniform stream ends after 600 accesses, its limit gone. */
+    uniform->accesses = UINT64_MAX;
+    uniform->driver.gen.count = 600;
+    expect_reference_run(scn);
+    /* The trace stops at 700 of its 1001 accesses. */
+    tr->accesses = 700;
+    expect_reference_run(scn);
+    uniform->accesses = 3001;
+    uniform->driver.gen.count = 3001;
+    tr->accesses = 5000;
+  }
+
+  /* No swap and 16 MiB to write in 8: the OOM killer picks one. */
+  scn->cfg.nr_swap = 0;
+  loop->driver.gen.write_ratio = 1;
+  uniform->driver.gen.write_ratio = 1;
+  for (size_t q = 0; q < ARRAY_SIZE(quanta); q++) {
+    scn->quantum = quanta[q];
+    expect_reference_run(scn);
+  }
+
+  /* A malformed line after the 1001 accesses: the run fails there, unless
+   * the process stops before it. */
+  write_text_trace(trace, 1001, true);
+  scn->quantum = 300;
+  expect_reference_run(scn);
+  tr->accesses = 1001;
+  expect_reference_run(scn);
+  tr->accesses = 5000;
+  vmsim_sim *sim = NULL;
+  char err[512] = "";
+  assert_int_equal(vmsim_scenario_run(scn, NULL, &sim, NULL, 0, err, sizeof(err)), VMSIM_EPARSE);
+  assert_non_null(strstr(err, ":1002:"));
+  unlink(trace);
+  vmsim_scenario_free(scn);
+}
+
 /* ---- main ------------------------------------------------------------------ */
 
 static int by_name(const void *a, const void *b) {
@@ -967,6 +1182,7 @@ int main(void) {
     cmocka_unit_test(test_default),
     cmocka_unit_test(test_docs_example),
     cmocka_unit_test(test_alloc_failure),
+    cmocka_unit_test(test_run_like_reference),
   };
   int failed = cmocka_run_group_tests_name("scenario", tests, register_test_policy, NULL);
 

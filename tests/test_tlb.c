@@ -65,8 +65,8 @@ static void test_geometry(void **state) {
     assert_int_equal(live_allocs(), live0);
   }
 
-  /* Four allocations (tags and entries of each level): fail each. */
-  for (uint64_t nth = 1; nth <= 4; nth++) {
+  /* Six allocations (tags, stamps and entries of each level): fail each. */
+  for (uint64_t nth = 1; nth <= 6; nth++) {
     vmsim_alloc_fail_after(nth, false);
     assert_int_equal(vmsim__tlb_init(&tlb, &g), VMSIM_ENOMEM);
     vmsim_alloc_fail_after(0, false);
@@ -176,6 +176,262 @@ static void test_lru_clock_wrap(void **state) {
   assert_int_equal(probe(&tlb, 1, 0), VMSIM_TLB_L1_HIT);
   assert_int_equal(probe(&tlb, 1, 32), VMSIM_TLB_L1_HIT);
   vmsim__tlb_destroy(&tlb);
+}
+
+/*
+ * The L1 clock wraps in the refill that copies an STLB hit into the L1.
+ * Default geometry; filling 0, 16, 32, 48, 64 (L1 set 0, stamps 1..5)
+ * pushes 0 out of the L1 but not the STLB. With the L1 clock at its last
+ * value:
+ *   probe 0   STLB hit: replaces the LRU, 16 (2); the tick renumbers the
+ *             set to 64:3 32:1 48:3 (see test_lru_clock_wrap_order) and
+ *             restarts the clock at 4: 0 gets 5
+ *   probe 64  L1 hit (6);  probe 0  L1 hit (7)
+ *   probe 16  STLB hit over 32 (2);  probe 32  over 48 (3);
+ *   probe 48  over 64 (6);  probe 0  L1 hit: it was used last but one
+ */
+static void test_lru_clock_wrap_refill(void **state) {
+  (void)state;
+  struct vmsim_tlb tlb;
+  init_default(&tlb);
+  for (uint64_t vpn = 0; vpn <= 64; vpn += 16)
+    fill(&tlb, 1, vpn);
+  tlb.l1.clock = UINT32_MAX;
+  assert_int_equal(probe(&tlb, 1, 0), VMSIM_TLB_L2_HIT);
+  assert_int_equal(tlb.l1.clock, 5);
+  assert_int_equal(probe(&tlb, 1, 64), VMSIM_TLB_L1_HIT);
+  assert_int_equal(probe(&tlb, 1, 0), VMSIM_TLB_L1_HIT);
+  assert_int_equal(probe(&tlb, 1, 16), VMSIM_TLB_L2_HIT);
+  assert_int_equal(probe(&tlb, 1, 32), VMSIM_TLB_L2_HIT);
+  assert_int_equal(probe(&tlb, 1, 48), VMSIM_TLB_L2_HIT);
+  assert_int_equal(probe(&tlb, 1, 0), VMSIM_TLB_L1_HIT);
+  assert_int_equal(tlb.l1.clock, 11);
+  vmsim__tlb_destroy(&tlb);
+}
+
+/* Whether the L1 holds (asid, vpn), without touching its LRU order. */
+static bool l1_holds(const struct vmsim_tlb *tlb, uint32_t asid, uint64_t vpn) {
+  for (size_t i = 0; i < (size_t)(tlb->l1.set_mask + 1) * tlb->l1.ways; i++)
+    if (tlb->l1.tags[i] == vmsim__tlb_tag(asid, VA(vpn)))
+      return true;
+  return false;
+}
+
+/*
+ * What the renumbering at a clock wrap makes of a set whose stamps do not
+ * rise with the way index: it ranks the ways in place, so not always in
+ * their order (vmsim__tlb_level_renumber), and the way being written takes
+ * part with its new tag and the stamp of what is copied into it. These are
+ * the victims it has always picked, pinned so that results stay the same;
+ * a true LRU would differ where noted. Pages 0, 16, ..., 96 all fall in
+ * L1 set 0; stamps are shown relative to M, the clock's last value.
+ */
+static void test_lru_clock_wrap_order(void **state) {
+  (void)state;
+  struct vmsim_tlb tlb;
+  enum vmsim_tlb_hit hit;
+
+  /*
+   * A fill over a present tag carries stamp 0 into the renumbering. Ways
+   * 0 16 32 48 at M-95 M-94 M-97 M-96 (32 oldest, then 48, 0, 16); with the
+   * clock at M, refilling 16 ranks them 4 - 3 4 and gives 16 stamp 5. Then
+   * 64, 80, 96 evict 32, 0 and 48 (an LRU: 32, 48, 0).
+   */
+  static const vmsim_tlb_config l1_only = {64, 4, 0, 0};
+  assert_ok(vmsim__tlb_init(&tlb, &l1_only));
+  tlb.l1.clock = UINT32_MAX - 100;
+  for (uint64_t vpn = 0; vpn < 64; vpn += 16)
+    fill(&tlb, 1, vpn);
+  assert_non_null(vmsim__tlb_lookup(&tlb, vmsim__tlb_tag(1, VA(0)), &hit));
+  assert_non_null(vmsim__tlb_lookup(&tlb, vmsim__tlb_tag(1, VA(16)), &hit));
+  tlb.l1.clock = UINT32_MAX;
+  fill(&tlb, 1, 16);
+  assert_int_equal(tlb.l1.clock, 5);
+  static const uint64_t evicted[3][2] = {{64, 32}, {80, 0}, {96, 48}};
+  for (int i = 0; i < 3; i++) {
+    fill(&tlb, 1, evicted[i][0]);
+    assert_false(l1_holds(&tlb, 1, evicted[i][1]));
+  }
+  assert_true(l1_holds(&tlb, 1, 16));
+  vmsim__tlb_destroy(&tlb);
+
+  /*
+   * A refill from the STLB carries the STLB's stamp. Filling 64, 0, 16, 32
+   * and 48 leaves 48 0 16 32 in the L1 at M-45 M-48 M-47 M-46 (0 oldest,
+   * then 16, 32, 48) and 64 in the STLB only. With the L1 clock at M and
+   * the STLB's at M-10, probing 64 puts it over 0 and ranks the others
+   * 3 - 3 4: then 80 evicts 48 (an LRU: 16).
+   */
+  init_default(&tlb);
+  tlb.l1.clock = UINT32_MAX - 50;
+  fill(&tlb, 1, 64);
+  for (uint64_t vpn = 0; vpn < 64; vpn += 16)
+    fill(&tlb, 1, vpn);
+  assert_false(l1_holds(&tlb, 1, 64));
+  tlb.l1.clock = UINT32_MAX;
+  tlb.l2.clock = UINT32_MAX - 10;
+  assert_int_equal(probe(&tlb, 1, 64), VMSIM_TLB_L2_HIT);
+  assert_int_equal(tlb.l1.clock, 5);
+  fill(&tlb, 1, 80);
+  assert_false(l1_holds(&tlb, 1, 48));
+  assert_true(l1_holds(&tlb, 1, 16) && l1_holds(&tlb, 1, 32) && l1_holds(&tlb, 1, 64));
+  vmsim__tlb_destroy(&tlb);
+}
+
+/* ---- against a reference model ------------------------------------------ */
+
+/*
+ * The replacement rules of tlb.h in their plainest form: a way's last use
+ * is a 64-bit count that never wraps, 0 for an invalid way; a new tag goes
+ * over its own way, else the set's first invalid way, else its least
+ * recently used. An STLB hit is copied into the L1.
+ */
+#define MODEL_WAYS 64
+
+struct model_level {
+  uint32_t sets, ways; /* ways 0: absent */
+  uint64_t tag[MODEL_WAYS], used[MODEL_WAYS];
+  vmsim_pfn_t pfn[MODEL_WAYS];
+};
+
+struct model {
+  struct model_level l1, l2;
+  uint64_t now, l1_hits, l2_hits, misses;
+};
+
+static void model_init(struct model *m, const vmsim_tlb_config *g) {
+  *m = (struct model){0};
+  m->l1 = (struct model_level){g->l1_entries / g->l1_ways, g->l1_ways, {0}, {0}, {0}};
+  if (g->l2_entries)
+    m->l2 = (struct model_level){g->l2_entries / g->l2_ways, g->l2_ways, {0}, {0}, {0}};
+  for (int i = 0; i < MODEL_WAYS; i++)
+    m->l1.tag[i] = m->l2.tag[i] = VMSIM_TLB_TAG_INVALID;
+}
+
+/* The index of `tag`'s way in `lv`, or -1. */
+static int model_find(const struct model_level *lv, uint64_t tag) {
+  uint32_t base = (uint32_t)(tag % lv->sets) * lv->ways;
+  for (uint32_t w = base; w < base + lv->ways; w++)
+    if (lv->used[w] && lv->tag[w] == tag)
+      return (int)w;
+  return -1;
+}
+
+static void model_put(struct model *m, struct model_level *lv, uint64_t tag, vmsim_pfn_t pfn) {
+  int w = model_find(lv, tag);
+  if (w < 0) {
+    uint32_t base = (uint32_t)(tag % lv->sets) * lv->ways;
+    w = (int)base;
+    for (uint32_t i = base; i < base + lv->ways && lv->used[w]; i++)
+      if (!lv->used[i] || lv->used[i] < lv->used[w])
+        w = (int)i;
+  }
+  lv->tag[w] = tag;
+  lv->pfn[w] = pfn;
+  lv->used[w] = ++m->now;
+}
+
+static enum vmsim_tlb_hit model_lookup(struct model *m, uint64_t tag) {
+  int w = model_find(&m->l1, tag);
+  if (w >= 0) {
+    m->l1.used[w] = ++m->now;
+    m->l1_hits++;
+    return VMSIM_TLB_L1_HIT;
+  }
+  w = m->l2.ways ? model_find(&m->l2, tag) : -1;
+  if (w >= 0) {
+    m->l2.used[w] = ++m->now;
+    m->l2_hits++;
+    model_put(m, &m->l1, tag, m->l2.pfn[w]);
+    return VMSIM_TLB_L2_HIT;
+  }
+  m->misses++;
+  return VMSIM_TLB_MISS;
+}
+
+static void model_fill(struct model *m, uint64_t tag, vmsim_pfn_t pfn) {
+  if (m->l2.ways)
+    model_put(m, &m->l2, tag, pfn);
+  model_put(m, &m->l1, tag, pfn);
+}
+
+static void model_flush(struct model *m, bool (*match)(uint64_t tag, uint64_t key), uint64_t key) {
+  struct model_level *levels[2] = {&m->l1, &m->l2};
+  for (int l = 0; l < 2; l++)
+    for (uint32_t w = 0; w < levels[l]->sets * levels[l]->ways; w++)
+      if (levels[l]->used[w] && match(levels[l]->tag[w], key)) {
+        levels[l]->tag[w] = VMSIM_TLB_TAG_INVALID;
+        levels[l]->used[w] = 0;
+      }
+}
+
+static bool same_tag(uint64_t tag, uint64_t key) { return tag == key; }
+static bool same_asid(uint64_t tag, uint64_t asid) { return tag >> VMSIM_TLB_ASID_SHIFT == asid; }
+
+/* Every way of the TLB holds what the model's does: the same victims. */
+static void expect_model(const struct vmsim_tlb *tlb, const struct model *m, int op) {
+  const struct vmsim_tlb_level *levels[2] = {&tlb->l1, &tlb->l2};
+  const struct model_level *mlevels[2] = {&m->l1, &m->l2};
+  for (int l = 0; l < 2; l++)
+    for (uint32_t w = 0; w < mlevels[l]->sets * mlevels[l]->ways; w++) {
+      uint64_t want = mlevels[l]->used[w] ? mlevels[l]->tag[w] : VMSIM_TLB_TAG_INVALID;
+      if (levels[l]->tags[w] != want)
+        fail_msg("op %d: L%d way %u holds %#" PRIx64 ", the model %#" PRIx64, op, l + 1, w,
+                 levels[l]->tags[w], want);
+      if (want != VMSIM_TLB_TAG_INVALID)
+        assert_int_equal(levels[l]->ents[w].pfn, mlevels[l]->pfn[w]);
+    }
+  assert_int_equal(tlb->stats.l1_hits, m->l1_hits);
+  assert_int_equal(tlb->stats.l2_hits, m->l2_hits);
+  assert_int_equal(tlb->stats.misses, m->misses);
+}
+
+/*
+ * Random lookups (a miss filled as the MMU does after a walk), fills over
+ * present and absent tags, page and ASID flushes, on geometries with an odd
+ * number of ways, a single set and no STLB; the TLB must match the model
+ * way for way after every operation.
+ */
+static void test_lru_model(void **state) {
+  (void)state;
+  static const vmsim_tlb_config geometries[] = {
+    {16, 4, 24, 3}, {8, 8, 0, 0}, {8, 2, 32, 4}, {64, 4, 48, 12},
+  };
+  uint64_t seed = 7;
+  for (size_t g = 0; g < ARRAY_SIZE(geometries); g++) {
+    struct vmsim_tlb tlb;
+    struct model m;
+    assert_ok(vmsim__tlb_init(&tlb, &geometries[g]));
+    model_init(&m, &geometries[g]);
+    for (int op = 0; op < 20000; op++) {
+      uint32_t asid = 1 + (uint32_t)(test_rand(&seed) % 2);
+      uint64_t tag = vmsim__tlb_tag(asid, VA(test_rand(&seed) % 80));
+      vmsim_pfn_t pfn = (vmsim_pfn_t)(test_rand(&seed) % 1000);
+      uint64_t dice = test_rand(&seed) % 100;
+      if (dice < 60) {
+        enum vmsim_tlb_hit hit, want = model_lookup(&m, tag);
+        struct vmsim_tlb_entry *e = vmsim__tlb_lookup(&tlb, tag, &hit);
+        assert_int_equal(hit, want);
+        if (e)
+          assert_int_equal(e->pfn, m.l1.pfn[model_find(&m.l1, tag)]);
+        if (!e) {
+          vmsim__tlb_fill(&tlb, tag, NULL, pfn, true, false);
+          model_fill(&m, tag, pfn);
+        }
+      } else if (dice < 88) {
+        vmsim__tlb_fill(&tlb, tag, NULL, pfn, true, false);
+        model_fill(&m, tag, pfn);
+      } else if (dice < 99) {
+        vmsim__tlb_invalidate(&tlb, tag);
+        model_flush(&m, same_tag, tag);
+      } else {
+        vmsim__tlb_flush_asid(&tlb, asid);
+        model_flush(&m, same_asid, asid);
+      }
+      expect_model(&tlb, &m, op);
+    }
+    vmsim__tlb_destroy(&tlb);
+  }
 }
 
 static void test_asid_isolation(void **state) {
@@ -335,6 +591,9 @@ int main(void) {
     cmocka_unit_test(test_hit_counters),
     cmocka_unit_test(test_lru_eviction),
     cmocka_unit_test(test_lru_clock_wrap),
+    cmocka_unit_test(test_lru_clock_wrap_refill),
+    cmocka_unit_test(test_lru_clock_wrap_order),
+    cmocka_unit_test(test_lru_model),
     cmocka_unit_test(test_asid_isolation),
     cmocka_unit_test(test_flush),
     cmocka_unit_test(test_shootdown),

@@ -189,6 +189,13 @@ VMSIM_EXPORT int vmsim_gen_create(vmsim_gen **out, const vmsim_gen_config *cfg, 
                                   size_t errlen);
 /* The next access: 1 with an access in *out, 0 once `count` are made. */
 VMSIM_EXPORT int vmsim_gen_next(vmsim_gen *g, vmsim_memref *out);
+/*
+ * The next accesses, up to n of them, into refs[0..n): exactly those that n
+ * calls of vmsim_gen_next() would return, at a fraction of the cost per
+ * access. Returns how many were written: n, or fewer once `count` are made
+ * (0 from then on).
+ */
+VMSIM_EXPORT size_t vmsim_gen_fill(vmsim_gen *g, vmsim_memref *refs, size_t n);
 /* Destroy a generator. NULL is a no-op. */
 VMSIM_EXPORT void vmsim_gen_destroy(vmsim_gen *g);
 

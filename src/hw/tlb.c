@@ -7,8 +7,8 @@
  * the next tick, and the victim of a set is an invalid way if there is one,
  * else the way with the smallest stamp. Stamps are unique within a level, so
  * the order is exact. When the clock would wrap (after 2^32 uses of a level)
- * the stamps of each set are renumbered 1..ways in the same order and the
- * clock restarts above them, which keeps every set's order.
+ * the stamps of each set are renumbered 1..ways and the clock restarts above
+ * them (vmsim__tlb_level_renumber says how exactly).
  */
 #include "tlb.h"
 
@@ -20,9 +20,11 @@ static int level_init(struct vmsim_tlb_level *lv, uint32_t entries, uint32_t way
   if (sets == 0 || sets * ways != entries || (sets & (sets - 1)) != 0)
     return VMSIM_EINVAL;
   lv->tags = vmsim__malloc((size_t)entries * sizeof(*lv->tags));
+  lv->stamps = vmsim__calloc(entries, sizeof(*lv->stamps));
   lv->ents = vmsim__calloc(entries, sizeof(*lv->ents));
-  if (!lv->tags || !lv->ents) {
+  if (!lv->tags || !lv->stamps || !lv->ents) {
     vmsim__free(lv->tags);
+    vmsim__free(lv->stamps);
     vmsim__free(lv->ents);
     *lv = (struct vmsim_tlb_level){0};
     return VMSIM_ENOMEM;
@@ -36,6 +38,7 @@ static int level_init(struct vmsim_tlb_level *lv, uint32_t entries, uint32_t way
 
 static void level_destroy(struct vmsim_tlb_level *lv) {
   vmsim__free(lv->tags);
+  vmsim__free(lv->stamps);
   vmsim__free(lv->ents);
   *lv = (struct vmsim_tlb_level){0};
 }
@@ -68,38 +71,31 @@ void vmsim__tlb_level_renumber(struct vmsim_tlb_level *lv) {
     for (size_t i = base; i < base + lv->ways; i++) {
       if (!way_valid(lv, i))
         continue;
-      /* Its rank among the set's valid ways, counted from 1. */
+      /*
+       * Its rank among the set's valid ways, counted from 1. Ranks are
+       * stored as they are computed, so the ways before this one compare
+       * by their new ranks: a set whose stamps do not rise with the way
+       * index can come out reordered, with equal stamps. Kept as it is:
+       * it decides the victims after a wrap, so fixing it changes results.
+       */
       uint32_t r = 1;
       for (size_t j = base; j < base + lv->ways; j++)
-        r += way_valid(lv, j) && lv->ents[j].stamp < lv->ents[i].stamp;
-      lv->ents[i].stamp = r;
+        r += way_valid(lv, j) && lv->stamps[j] < lv->stamps[i];
+      lv->stamps[i] = r;
     }
   }
   lv->clock = lv->ways;
 }
 
-struct vmsim_tlb_entry *vmsim__tlb_level_insert(struct vmsim_tlb_level *lv, uint64_t tag,
-                                                const struct vmsim_tlb_entry *src) {
-  size_t base = (size_t)(tag & lv->set_mask) * lv->ways;
-  size_t victim = base;
-  uint32_t oldest = UINT32_MAX;
-  /* Invalid ways have stamp 0 and valid ones distinct stamps >= 1, so the
-   * smallest stamp is the first invalid way, else the least recently used. */
-  for (size_t i = base; i < base + lv->ways; i++) {
-    if (lv->tags[i] == tag) {
-      victim = i;
-      break;
-    }
-    if (lv->ents[i].stamp < oldest) {
-      oldest = lv->ents[i].stamp;
-      victim = i;
-    }
-  }
-  struct vmsim_tlb_entry *e = &lv->ents[victim];
-  *e = *src;
-  lv->tags[victim] = tag;
-  e->stamp = vmsim__tlb_tick(lv);
-  return e;
+/*
+ * Copy `src` into its set of `lv` under `tag` (over an entry with the same
+ * tag, else the first invalid way, else the least recently used); returns
+ * the copy, now the set's most recent.
+ */
+static struct vmsim_tlb_entry *level_insert(struct vmsim_tlb_level *lv, uint64_t tag,
+                                            const struct vmsim_tlb_entry *src) {
+  size_t victim, i = vmsim__tlb_level_find(lv, vmsim__tlb_level_set(lv, tag), tag, &victim);
+  return vmsim__tlb_level_put(lv, i != SIZE_MAX ? i : victim, tag, src, 0);
 }
 
 struct vmsim_tlb_entry *vmsim__tlb_fill(struct vmsim_tlb *tlb, uint64_t tag, vmsim_pte_t *ptep,
@@ -108,17 +104,17 @@ struct vmsim_tlb_entry *vmsim__tlb_fill(struct vmsim_tlb *tlb, uint64_t tag, vms
     .ptep = ptep, .pfn = pfn, .writable = writable, .dirty = dirty,
   };
   if (tlb->l2.ways)
-    vmsim__tlb_level_insert(&tlb->l2, tag, &src);
-  return vmsim__tlb_level_insert(&tlb->l1, tag, &src);
+    level_insert(&tlb->l2, tag, &src);
+  return level_insert(&tlb->l1, tag, &src);
 }
 
 static inline void invalidate(struct vmsim_tlb_level *lv, size_t i) {
   lv->tags[i] = VMSIM_TLB_TAG_INVALID;
-  lv->ents[i].stamp = 0;
+  lv->stamps[i] = 0;
 }
 
 static void level_flush_tag(struct vmsim_tlb_level *lv, uint64_t tag) {
-  size_t base = (size_t)(tag & lv->set_mask) * lv->ways;
+  size_t base = vmsim__tlb_level_set(lv, tag);
   for (size_t i = base; i < base + lv->ways; i++)
     if (lv->tags[i] == tag)
       invalidate(lv, i);

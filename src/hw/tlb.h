@@ -12,7 +12,9 @@
  * Layout: each level keeps its tags in one array, the ways of a set side by
  * side, apart from the rest of the entries, so that a probe reads one short
  * run of tags (a 4-way L1 set is 32 bytes, a 12-way STLB set 96) and touches
- * an entry only on a hit.
+ * an entry only on a hit. The LRU stamps are a third array, parallel to the
+ * tags, so that choosing a victim reads one set's stamps (16 bytes for a
+ * 4-way set) and no entry.
  */
 #ifndef VMSIM_HW_TLB_H
 #define VMSIM_HW_TLB_H
@@ -24,17 +26,19 @@
 #define VMSIM_TLB_MAX_ASID ((UINT32_C(1) << 28) - 1)
 #define VMSIM_TLB_TAG_INVALID UINT64_MAX
 
-/* What a TLB remembers of a translation, besides its tag. */
+/* What a TLB remembers of a translation, besides its tag and LRU stamp
+ * (16 bytes on a 64-bit host, copied whole when the STLB refills the L1). */
 struct vmsim_tlb_entry {
   vmsim_pte_t *ptep; /* the PTE it came from: the D bit is set through it */
   vmsim_pfn_t pfn;
-  uint32_t stamp;    /* the level's clock at the last use: LRU order */
   uint8_t writable;  /* the PTE allowed writes */
   uint8_t dirty;     /* the PTE's D bit is known set */
 };
 
 struct vmsim_tlb_level {
   uint64_t *tags;                /* sets * ways; set s at [s * ways, (s+1) * ways) */
+  uint32_t *stamps;              /* parallel to tags: the level's clock at the way's
+                                  * last use (LRU order), 0 for an invalid way */
   struct vmsim_tlb_entry *ents;  /* parallel to tags */
   uint32_t set_mask;             /* sets - 1 */
   uint32_t ways;                 /* 0: the level is absent */
@@ -73,13 +77,6 @@ void vmsim__tlb_destroy(struct vmsim_tlb *tlb);
 
 /* Renumber a level's stamps when its clock is about to wrap (tlb.c). */
 void vmsim__tlb_level_renumber(struct vmsim_tlb_level *lv);
-/*
- * Copy `src` into its set of `lv` under `tag` (over an entry with the same
- * tag, else the first invalid way, else the least recently used); returns
- * the copy, now the set's most recent.
- */
-struct vmsim_tlb_entry *vmsim__tlb_level_insert(struct vmsim_tlb_level *lv, uint64_t tag,
-                                                const struct vmsim_tlb_entry *src);
 
 /* The tag of a user address (vaddr < VMSIM_VA_LIMIT) of address space `asid`. */
 static inline uint64_t vmsim__tlb_tag(uint32_t asid, uint64_t vaddr) {
@@ -94,16 +91,61 @@ static inline uint32_t vmsim__tlb_tick(struct vmsim_tlb_level *lv) {
   return ++lv->clock;
 }
 
+/* The index of the first way of `tag`'s set. */
+static inline size_t vmsim__tlb_level_set(const struct vmsim_tlb_level *lv, uint64_t tag) {
+  /* The low 36 bits of the tag are the vpn and set_mask < 2^32. */
+  return (size_t)(tag & lv->set_mask) * lv->ways;
+}
+
+/*
+ * The way of `tag` in the set of `lv` that starts at `base`, else SIZE_MAX;
+ * either way, in *victim, the way to replace if the tag is not there.
+ * Invalid ways have stamp 0 and valid ones distinct stamps >= 1, so the
+ * first smallest stamp is the first invalid way, else the least recently
+ * used. One pass does both: an L1 miss is usually followed by a refill.
+ */
+static inline size_t vmsim__tlb_level_find(const struct vmsim_tlb_level *lv, size_t base,
+                                           uint64_t tag, size_t *victim) {
+  uint32_t oldest = UINT32_MAX;
+  *victim = base;
+  /* Unrolled: no loop branches between the ways of a 4-way L1 set. */
+#pragma GCC unroll 4
+  for (size_t i = base; i < base + lv->ways; i++) {
+    if (lv->tags[i] == tag)
+      return i;
+    /* Without branches (cmov): the oldest way moves at every refill. */
+    bool older = lv->stamps[i] < oldest;
+    *victim = older ? i : *victim;
+    oldest = older ? lv->stamps[i] : oldest;
+  }
+  return SIZE_MAX;
+}
+
+/*
+ * Copy `src`, whose stamp is `stamp` (0 for a new translation), into way `i`
+ * of `lv` under `tag`, as its set's most recent. The way holds the new tag
+ * and `stamp` while the clock ticks: if the tick renumbers the level, the
+ * ranks of the set's other ways depend on them (vmsim__tlb_level_renumber).
+ */
+static inline struct vmsim_tlb_entry *vmsim__tlb_level_put(struct vmsim_tlb_level *lv, size_t i,
+                                                           uint64_t tag,
+                                                           const struct vmsim_tlb_entry *src,
+                                                           uint32_t stamp) {
+  memcpy(&lv->ents[i], src, sizeof(*src)); /* the padding too: a single 16-byte copy */
+  lv->tags[i] = tag;
+  lv->stamps[i] = stamp;
+  lv->stamps[i] = vmsim__tlb_tick(lv);
+  return &lv->ents[i];
+}
+
 /* Find `tag` in one level; a hit becomes the set's most recently used. */
 static inline struct vmsim_tlb_entry *vmsim__tlb_level_probe(struct vmsim_tlb_level *lv,
                                                              uint64_t tag) {
-  /* The low 36 bits of the tag are the vpn and set_mask < 2^32. */
-  size_t base = (size_t)(tag & lv->set_mask) * lv->ways;
+  size_t base = vmsim__tlb_level_set(lv, tag);
   for (size_t i = base; i < base + lv->ways; i++) {
     if (lv->tags[i] == tag) {
-      struct vmsim_tlb_entry *e = &lv->ents[i];
-      e->stamp = vmsim__tlb_tick(lv);
-      return e;
+      lv->stamps[i] = vmsim__tlb_tick(lv);
+      return &lv->ents[i];
     }
   }
   return NULL;
@@ -116,17 +158,20 @@ static inline struct vmsim_tlb_entry *vmsim__tlb_level_probe(struct vmsim_tlb_le
  */
 static inline struct vmsim_tlb_entry *vmsim__tlb_lookup(struct vmsim_tlb *tlb, uint64_t tag,
                                                         enum vmsim_tlb_hit *hit) {
-  struct vmsim_tlb_entry *e = vmsim__tlb_level_probe(&tlb->l1, tag);
-  if (likely(e)) {
+  struct vmsim_tlb_level *l1 = &tlb->l1;
+  size_t victim, i = vmsim__tlb_level_find(l1, vmsim__tlb_level_set(l1, tag), tag, &victim);
+  if (likely(i != SIZE_MAX)) {
+    l1->stamps[i] = vmsim__tlb_tick(l1);
     tlb->stats.l1_hits++;
     *hit = VMSIM_TLB_L1_HIT;
-    return e;
+    return &l1->ents[i];
   }
-  e = vmsim__tlb_level_probe(&tlb->l2, tag);
+  struct vmsim_tlb_entry *e = vmsim__tlb_level_probe(&tlb->l2, tag);
   if (e) {
     tlb->stats.l2_hits++;
     *hit = VMSIM_TLB_L2_HIT;
-    return vmsim__tlb_level_insert(&tlb->l1, tag, e);
+    /* Over the victim the L1 probe found; the STLB stamped e last. */
+    return vmsim__tlb_level_put(l1, victim, tag, e, tlb->l2.clock);
   }
   tlb->stats.misses++;
   *hit = VMSIM_TLB_MISS;

@@ -170,20 +170,34 @@ static void timeline_tick(struct runner *r) {
 
 /* ---- the scheduler ----------------------------------------------------------- */
 
-/* One access of process `pr` on `cpu`: 1 done, 0 stream ended, < 0 error. */
-static int step(struct runner *r, struct proc_run *pr, uint32_t cpu) {
-  vmsim_memref ref;
-  int n = pr->gen ? vmsim_gen_next(pr->gen, &ref) : vmsim_trace_next(pr->trace, &ref);
-  if (n < 0)
-    return vmsim__errf(r->err, r->len, n, "%s",
-                       pr->trace ? vmsim_trace_error(pr->trace) : vmsim_strerror(n));
-  if (n == 0)
-    return 0;
-  int err = pr->read_file
-                ? vmsim_file_read(r->sim, cpu, pr->pid, pr->read_file, ref.vaddr >> VMSIM_PAGE_SHIFT)
-                : vmsim_access(r->sim, cpu, pr->pid, ref.vaddr, ref.write);
+/* Accesses read from a stream at a time: enough to make reading cheap,
+ * few enough (24 bytes each) to stay in the host's L1 cache. */
+#define RUN_BATCH 256
+
+/*
+ * Read up to `n` accesses of the stream of `pr` into refs[]; *got says how
+ * many. Returns 1 if the stream may go on, 0 if it ended after them, or the
+ * error a trace failed with after them.
+ */
+static int read_refs(struct proc_run *pr, vmsim_memref *refs, size_t n, size_t *got) {
+  if (pr->gen) {
+    *got = vmsim_gen_fill(pr->gen, refs, n);
+    return *got == n;
+  }
+  int rc = 1;
+  size_t i = 0;
+  while (i < n && (rc = vmsim_trace_next(pr->trace, &refs[i])) == 1)
+    i++;
+  *got = i;
+  return rc;
+}
+
+/*
+ * What an access's error means for its process, whose access number `nr`
+ * (from 0) it was: 1 it goes on, 0 it is done, < 0 the run fails.
+ */
+static int access_outcome(struct runner *r, const struct proc_run *pr, int err, uint64_t nr) {
   switch (err) {
-  case 0:
   case VMSIM_EFAULT:   /* a simulated SIGSEGV: counted, the process goes on */
   case VMSIM_EACCES:
   case VMSIM_ERANGE:   /* a read() past the end of its file */
@@ -192,8 +206,71 @@ static int step(struct runner *r, struct proc_run *pr, uint32_t cpu) {
     return 0;
   default:
     return vmsim__errf(r->err, r->len, err, "process '%s' at access %" PRIu64 ": %s",
-                       pr->sp->name, pr->done, vmsim_strerror(err));
+                       pr->sp->name, nr, vmsim_strerror(err));
   }
+}
+
+/*
+ * Make the accesses refs[0..n) of process `pr` on `cpu`, one by one, and
+ * count those made. Returns 1 if the process goes on, 0 if the OOM killer
+ * chose it, < 0 an error; either way, the rest are not made.
+ */
+static int run_refs(struct runner *r, struct proc_run *pr, uint32_t cpu, const vmsim_memref *refs,
+                    size_t n) {
+  vmsim_sim *sim = r->sim;
+  const uint32_t pid = pr->pid, file = pr->read_file;
+  FILE *const timeline = r->opt->timeline;
+  int rc = 1;
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    int err = file ? vmsim_file_read(sim, cpu, pid, file, refs[i].vaddr >> VMSIM_PAGE_SHIFT)
+                   : vmsim_access(sim, cpu, pid, refs[i].vaddr, refs[i].write);
+    if (unlikely(err) && (rc = access_outcome(r, pr, err, pr->done + i)) < 0)
+      break;
+    if (unlikely(timeline))
+      timeline_tick(r);
+    if (unlikely(rc == 0))
+      break;
+  }
+  pr->done += i;
+  r->total += i;
+  return rc;
+}
+
+/*
+ * The next quantum of process `pr` on `cpu`: 1 if it may go on, 0 if it is
+ * done (its stream ended, it made its `accesses`, or the OOM killer chose
+ * it), < 0 an error. The stream is read a batch at a time, never past the
+ * process's end.
+ */
+static int run_quantum(struct runner *r, struct proc_run *pr, uint32_t cpu) {
+  vmsim_memref refs[RUN_BATCH];
+  const uint64_t quantum = r->scn->quantum, accesses = pr->sp->accesses;
+
+  for (uint64_t q = 0; q < quantum;) {
+    /* The process stops when `done` reaches `accesses`; 0 (which no YAML
+     * scenario has) is reached only after 2^64 accesses: no limit. */
+    uint64_t left = accesses - pr->done ? accesses - pr->done : UINT64_MAX;
+    size_t got, want = (size_t)MIN(MIN(quantum - q, RUN_BATCH), left);
+    int more = read_refs(pr, refs, want, &got);
+    int rc = run_refs(r, pr, cpu, refs, got);
+    if (rc <= 0)
+      return rc;
+    if (more < 0)
+      return vmsim__errf(r->err, r->len, more, "%s", vmsim_trace_error(pr->trace));
+    if (pr->done == accesses)
+      return 0;
+    if (!more) {
+      /* Samples due by now show the machine before the process exits
+       * and gives its memory back. */
+      if (unlikely(r->opt->timeline))
+        timeline_tick(r);
+      return 0;
+    }
+    q += got;
+  }
+  return 1;
 }
 
 static void finish(struct runner *r, struct proc_run *pr) {
@@ -221,19 +298,12 @@ static int schedule(struct runner *r) {
         continue;
       }
       ran = true;
-      for (uint64_t q = 0; q < scn->quantum; q++) {
-        int rc = step(r, pr, cpu);
-        if (rc < 0)
-          return rc;
-        if (unlikely(r->opt->timeline))
-          timeline_tick(r);
-        if (rc == 1)
-          r->total++;
-        if (rc == 0 || ++pr->done == pr->sp->accesses) {
-          finish(r, pr);
-          live--;
-          break;
-        }
+      int rc = run_quantum(r, pr, cpu);
+      if (rc < 0)
+        return rc;
+      if (rc == 0) {
+        finish(r, pr);
+        live--;
       }
       cpu = (cpu + 1) % sim->nr_cpus;
 

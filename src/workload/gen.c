@@ -256,10 +256,12 @@ int vmsim_gen_create(vmsim_gen **out, const vmsim_gen_config *cfg, char *errmsg,
   return 0;
 }
 
-static ALWAYS_INLINE uint64_t next_page(struct gen_state *g) {
+/* The next page index of `g`, whose kind is `kind` (a constant where the
+ * caller specialises a loop for one kind). */
+static ALWAYS_INLINE uint64_t next_page(struct gen_state *g, enum vmsim_gen_kind kind) {
   uint64_t page;
 
-  switch (g->kind) {
+  switch (kind) {
   case VMSIM_GEN_UNIFORM:
     return rng_below(&g->page_rng, g->pages);
   case VMSIM_GEN_ZIPF:
@@ -271,27 +273,91 @@ static ALWAYS_INLINE uint64_t next_page(struct gen_state *g) {
   }
 }
 
+/* Whether the next access of `g`, whose write mode is `mode`, writes. */
+static ALWAYS_INLINE bool next_write(struct gen_state *g, enum write_mode mode) {
+  switch (mode) {
+  case WRITE_NEVER: return false;
+  case WRITE_ALWAYS: return true;
+  default: return vmsim__rng_next(&g->write_rng) < g->write_threshold;
+  }
+}
+
+/* Move to the next phase (the only one, again, unless PHASES). */
+static void next_phase(vmsim_gen *g) {
+  g->cur = g->cur + 1 == g->nr_phases ? 0 : g->cur + 1;
+  g->phase_left = g->phase[g->cur].length;
+}
+
 int vmsim_gen_next(vmsim_gen *g, vmsim_memref *out) {
   struct gen_state *s;
 
   if (g->left == 0)
     return 0;
   g->left--;
-  if (g->phase_left == 0) {
-    g->cur = g->cur + 1 == g->nr_phases ? 0 : g->cur + 1;
-    g->phase_left = g->phase[g->cur].length;
-  }
+  if (g->phase_left == 0)
+    next_phase(g);
   g->phase_left--;
   s = &g->phase[g->cur];
-  out->vaddr = s->base + (next_page(s) << VMSIM_PAGE_SHIFT);
+  out->vaddr = s->base + (next_page(s, s->kind) << VMSIM_PAGE_SHIFT);
   out->next_access = VMSIM_NEXT_ACCESS_UNKNOWN;
   out->pid = s->pid;
-  switch (s->write_mode) {
-  case WRITE_NEVER: out->write = false; break;
-  case WRITE_ALWAYS: out->write = true; break;
-  default: out->write = vmsim__rng_next(&s->write_rng) < s->write_threshold; break;
-  }
+  out->write = next_write(s, s->write_mode);
   return 1;
+}
+
+/* ---- batches ------------------------------------------------------------ */
+
+/* refs[0..n): the next n accesses of `g`, drawn as vmsim_gen_next() draws
+ * them, in a loop of its own for each kind and write mode. */
+static ALWAYS_INLINE void fill_loop(struct gen_state *g, vmsim_memref *refs, size_t n,
+                                    enum vmsim_gen_kind kind, enum write_mode mode) {
+  for (size_t i = 0; i < n; i++) {
+    refs[i].vaddr = g->base + (next_page(g, kind) << VMSIM_PAGE_SHIFT);
+    refs[i].next_access = VMSIM_NEXT_ACCESS_UNKNOWN;
+    refs[i].pid = g->pid;
+    refs[i].write = next_write(g, mode);
+  }
+}
+
+/* The loop for `kind` and the write mode of `g`. */
+static ALWAYS_INLINE void fill_kind(struct gen_state *g, vmsim_memref *refs, size_t n,
+                                    enum vmsim_gen_kind kind) {
+  switch (g->write_mode) {
+  case WRITE_NEVER: fill_loop(g, refs, n, kind, WRITE_NEVER); break;
+  case WRITE_ALWAYS: fill_loop(g, refs, n, kind, WRITE_ALWAYS); break;
+  default: fill_loop(g, refs, n, kind, WRITE_RANDOM); break;
+  }
+}
+
+/*
+ * The next n accesses of one generator, all within its current phase. The
+ * state is copied to a local for the loop, so that it can stay in
+ * registers: stores to refs could otherwise alias its fields.
+ */
+static void state_fill(struct gen_state *s, vmsim_memref *refs, size_t n) {
+  struct gen_state g = *s;
+
+  switch (g.kind) {
+  case VMSIM_GEN_UNIFORM: fill_kind(&g, refs, n, VMSIM_GEN_UNIFORM); break;
+  case VMSIM_GEN_ZIPF: fill_kind(&g, refs, n, VMSIM_GEN_ZIPF); break;
+  default: fill_kind(&g, refs, n, VMSIM_GEN_LOOP); break; /* SEQUENTIAL, LOOP */
+  }
+  *s = g;
+}
+
+size_t vmsim_gen_fill(vmsim_gen *g, vmsim_memref *refs, size_t n) {
+  if (n > g->left)
+    n = (size_t)g->left;
+  for (size_t done = 0; done < n;) {
+    if (g->phase_left == 0)
+      next_phase(g);
+    size_t run = (size_t)MIN(n - done, g->phase_left);
+    state_fill(&g->phase[g->cur], refs + done, run);
+    g->phase_left -= run;
+    done += run;
+  }
+  g->left -= n;
+  return n;
 }
 
 void vmsim_gen_destroy(vmsim_gen *g) { vmsim__free(g); }
