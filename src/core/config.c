@@ -224,7 +224,8 @@ const char *vmsim__format_bytes(char *buf, size_t len, uint64_t bytes) {
 static int check_host_memory(const vmsim_config *cfg, uint64_t pages, uint64_t cpus, char *msg,
                              size_t len) {
   const uint64_t slot_bytes = sizeof(struct vmsim_swap_slot);
-  const uint64_t tlb_entry_bytes = sizeof(uint64_t) + sizeof(struct vmsim_tlb_entry);
+  /* A way: its tag, its LRU stamp and the entry. */
+  const uint64_t tlb_entry_bytes = 2 * sizeof(uint64_t) + sizeof(struct vmsim_tlb_entry);
   uint64_t slots = 0;
   for (uint32_t i = 0; i < cfg->nr_swap; i++)
     slots += cfg->swap[i].pages;

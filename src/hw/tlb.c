@@ -3,12 +3,13 @@
  * The simulated TLBs (see tlb.h): fills, LRU replacement, invalidation and
  * cross-CPU shootdowns. The probe is inline in tlb.h.
  *
- * LRU: each level has a 32-bit clock; every use of an entry stamps it with
+ * LRU: each level has a 64-bit clock; every use of an entry stamps it with
  * the next tick, and the victim of a set is an invalid way if there is one,
  * else the way with the smallest stamp. Stamps are unique within a level, so
- * the order is exact. When the clock would wrap (after 2^32 uses of a level)
- * the stamps of each set are renumbered 1..ways and the clock restarts above
- * them (vmsim__tlb_level_renumber says how exactly).
+ * the order is exact, and the clock never wraps (2^64 uses would take a
+ * simulation of centuries). A 32-bit clock would wrap after 2^32 uses, a few
+ * minutes of a long replay, and renumbering the stamps then is easy to get
+ * subtly wrong; eight bytes rather than four per way cost nothing here.
  */
 #include "tlb.h"
 
@@ -62,31 +63,6 @@ void vmsim__tlb_destroy(struct vmsim_tlb *tlb) {
   level_destroy(&tlb->l2);
 }
 
-static inline bool way_valid(const struct vmsim_tlb_level *lv, size_t i) {
-  return lv->tags[i] != VMSIM_TLB_TAG_INVALID;
-}
-
-void vmsim__tlb_level_renumber(struct vmsim_tlb_level *lv) {
-  for (size_t base = 0; base < level_size(lv); base += lv->ways) {
-    for (size_t i = base; i < base + lv->ways; i++) {
-      if (!way_valid(lv, i))
-        continue;
-      /*
-       * Its rank among the set's valid ways, counted from 1. Ranks are
-       * stored as they are computed, so the ways before this one compare
-       * by their new ranks: a set whose stamps do not rise with the way
-       * index can come out reordered, with equal stamps. Kept as it is:
-       * it decides the victims after a wrap, so fixing it changes results.
-       */
-      uint32_t r = 1;
-      for (size_t j = base; j < base + lv->ways; j++)
-        r += way_valid(lv, j) && lv->stamps[j] < lv->stamps[i];
-      lv->stamps[i] = r;
-    }
-  }
-  lv->clock = lv->ways;
-}
-
 /*
  * Copy `src` into its set of `lv` under `tag` (over an entry with the same
  * tag, else the first invalid way, else the least recently used); returns
@@ -95,7 +71,7 @@ void vmsim__tlb_level_renumber(struct vmsim_tlb_level *lv) {
 static struct vmsim_tlb_entry *level_insert(struct vmsim_tlb_level *lv, uint64_t tag,
                                             const struct vmsim_tlb_entry *src) {
   size_t victim, i = vmsim__tlb_level_find(lv, vmsim__tlb_level_set(lv, tag), tag, &victim);
-  return vmsim__tlb_level_put(lv, i != SIZE_MAX ? i : victim, tag, src, 0);
+  return vmsim__tlb_level_put(lv, i != SIZE_MAX ? i : victim, tag, src);
 }
 
 struct vmsim_tlb_entry *vmsim__tlb_fill(struct vmsim_tlb *tlb, uint64_t tag, vmsim_pte_t *ptep,

@@ -37,12 +37,12 @@ struct vmsim_tlb_entry {
 
 struct vmsim_tlb_level {
   uint64_t *tags;                /* sets * ways; set s at [s * ways, (s+1) * ways) */
-  uint32_t *stamps;              /* parallel to tags: the level's clock at the way's
+  uint64_t *stamps;              /* parallel to tags: the level's clock at the way's
                                   * last use (LRU order), 0 for an invalid way */
   struct vmsim_tlb_entry *ents;  /* parallel to tags */
   uint32_t set_mask;             /* sets - 1 */
   uint32_t ways;                 /* 0: the level is absent */
-  uint32_t clock;                /* the last stamp handed out */
+  uint64_t clock;                /* the last stamp handed out; 64 bits never wrap */
 };
 
 struct vmsim_tlb_stats {
@@ -75,9 +75,6 @@ int vmsim__tlb_init(struct vmsim_tlb *tlb, const vmsim_tlb_config *cfg);
 /* Free the levels. A zeroed or destroyed tlb may be destroyed again. */
 void vmsim__tlb_destroy(struct vmsim_tlb *tlb);
 
-/* Renumber a level's stamps when its clock is about to wrap (tlb.c). */
-void vmsim__tlb_level_renumber(struct vmsim_tlb_level *lv);
-
 /* The tag of a user address (vaddr < VMSIM_VA_LIMIT) of address space `asid`. */
 static inline uint64_t vmsim__tlb_tag(uint32_t asid, uint64_t vaddr) {
   assert(asid <= VMSIM_TLB_MAX_ASID && vaddr < VMSIM_VA_LIMIT);
@@ -85,11 +82,7 @@ static inline uint64_t vmsim__tlb_tag(uint32_t asid, uint64_t vaddr) {
 }
 
 /* The next stamp of a level's LRU clock. */
-static inline uint32_t vmsim__tlb_tick(struct vmsim_tlb_level *lv) {
-  if (unlikely(lv->clock == UINT32_MAX))
-    vmsim__tlb_level_renumber(lv);
-  return ++lv->clock;
-}
+static inline uint64_t vmsim__tlb_tick(struct vmsim_tlb_level *lv) { return ++lv->clock; }
 
 /* The index of the first way of `tag`'s set. */
 static inline size_t vmsim__tlb_level_set(const struct vmsim_tlb_level *lv, uint64_t tag) {
@@ -106,7 +99,7 @@ static inline size_t vmsim__tlb_level_set(const struct vmsim_tlb_level *lv, uint
  */
 static inline size_t vmsim__tlb_level_find(const struct vmsim_tlb_level *lv, size_t base,
                                            uint64_t tag, size_t *victim) {
-  uint32_t oldest = UINT32_MAX;
+  uint64_t oldest = UINT64_MAX;
   *victim = base;
   /* Unrolled: no loop branches between the ways of a 4-way L1 set. */
 #pragma GCC unroll 4
@@ -121,19 +114,12 @@ static inline size_t vmsim__tlb_level_find(const struct vmsim_tlb_level *lv, siz
   return SIZE_MAX;
 }
 
-/*
- * Copy `src`, whose stamp is `stamp` (0 for a new translation), into way `i`
- * of `lv` under `tag`, as its set's most recent. The way holds the new tag
- * and `stamp` while the clock ticks: if the tick renumbers the level, the
- * ranks of the set's other ways depend on them (vmsim__tlb_level_renumber).
- */
+/* Copy `src` into way `i` of `lv` under `tag`, as its set's most recent. */
 static inline struct vmsim_tlb_entry *vmsim__tlb_level_put(struct vmsim_tlb_level *lv, size_t i,
                                                            uint64_t tag,
-                                                           const struct vmsim_tlb_entry *src,
-                                                           uint32_t stamp) {
+                                                           const struct vmsim_tlb_entry *src) {
   memcpy(&lv->ents[i], src, sizeof(*src)); /* the padding too: a single 16-byte copy */
   lv->tags[i] = tag;
-  lv->stamps[i] = stamp;
   lv->stamps[i] = vmsim__tlb_tick(lv);
   return &lv->ents[i];
 }
@@ -170,8 +156,8 @@ static inline struct vmsim_tlb_entry *vmsim__tlb_lookup(struct vmsim_tlb *tlb, u
   if (e) {
     tlb->stats.l2_hits++;
     *hit = VMSIM_TLB_L2_HIT;
-    /* Over the victim the L1 probe found; the STLB stamped e last. */
-    return vmsim__tlb_level_put(l1, victim, tag, e, tlb->l2.clock);
+    /* Over the victim the L1 probe found. */
+    return vmsim__tlb_level_put(l1, victim, tag, e);
   }
   tlb->stats.misses++;
   *hit = VMSIM_TLB_MISS;
