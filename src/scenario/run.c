@@ -27,6 +27,7 @@ struct proc_run {
   uint32_t read_file; /* file id for read() streams, else 0 */
   uint64_t done;
   bool finished;
+  bool hint; /* its last batch missed the TLB often: hint its accesses */
 };
 
 struct runner {
@@ -170,6 +171,17 @@ static void timeline_tick(struct runner *r) {
 
 /* ---- the scheduler ----------------------------------------------------------- */
 
+/*
+ * A process whose accesses miss the simulated TLB often is bound by host
+ * cache misses (the leaf PTE, then the frame or swap slot it names), so
+ * each access of a batch is hinted to the simulator HINT_AHEAD accesses
+ * ahead, as replay does (vmsim__access_prefetch: no simulated effect). The
+ * hints cost more than they save on TLB hits, so a process gets them only
+ * while more than 1 access in HINT_MISS_SHARE of its last batch missed.
+ */
+#define HINT_AHEAD 16
+#define HINT_MISS_SHARE 8
+
 /* Accesses read from a stream at a time: enough to make reading cheap,
  * few enough (24 bytes each) to stay in the host's L1 cache. */
 #define RUN_BATCH 256
@@ -220,10 +232,21 @@ static int run_refs(struct runner *r, struct proc_run *pr, uint32_t cpu, const v
   vmsim_sim *sim = r->sim;
   const uint32_t pid = pr->pid, file = pr->read_file;
   FILE *const timeline = r->opt->timeline;
+  const struct vmsim_tlb_stats *tlb = &sim->cpus[cpu].tlb.stats;
+  const uint64_t misses = tlb->misses;
+  const bool hint = pr->hint && !file;
   int rc = 1;
   size_t i;
 
+  for (i = 0; hint && i < MIN(n, HINT_AHEAD); i++)
+    vmsim__access_prefetch(sim, pid, refs[i].vaddr, VMSIM_PREFETCH_PTE);
   for (i = 0; i < n; i++) {
+    if (hint) {
+      if (i + HINT_AHEAD < n)
+        vmsim__access_prefetch(sim, pid, refs[i + HINT_AHEAD].vaddr, VMSIM_PREFETCH_PTE);
+      if (i + HINT_AHEAD / 2 < n)
+        vmsim__access_prefetch(sim, pid, refs[i + HINT_AHEAD / 2].vaddr, VMSIM_PREFETCH_TARGET);
+    }
     int err = file ? vmsim_file_read(sim, cpu, pid, file, refs[i].vaddr >> VMSIM_PAGE_SHIFT)
                    : vmsim_access(sim, cpu, pid, refs[i].vaddr, refs[i].write);
     if (unlikely(err) && (rc = access_outcome(r, pr, err, pr->done + i)) < 0)
@@ -233,6 +256,7 @@ static int run_refs(struct runner *r, struct proc_run *pr, uint32_t cpu, const v
     if (unlikely(rc == 0))
       break;
   }
+  pr->hint = (tlb->misses - misses) * HINT_MISS_SHARE > i;
   pr->done += i;
   r->total += i;
   return rc;
