@@ -511,8 +511,8 @@ static void assert_same_reading(const struct reading *a, const struct reading *b
 }
 
 /*
- * An oracleGeneral file opened by path is mapped (and unmapped at close);
- * the same bytes through a FIFO are read, with the default buffer and
+ * An oracleGeneral file opened by path is mapped (and unmapped at close),
+ * a window at a time; the same bytes through a FIFO are read, with the default buffer and
  * with the smallest, where pipe reads and refills split records anywhere.
  * All three readings give the same accesses, positions and end. The
  * records: id pseudo-random below 2^35 (every 97th the largest, 2^35 - 1),
@@ -522,7 +522,7 @@ static void assert_same_reading(const struct reading *a, const struct reading *b
 static void test_oracle_mapped_or_read(void **state) {
   (void)state;
   enum { N = 1500 };
-  static struct reading mapped, piped, piped_small;
+  static struct reading mapped, mapped_small, piped, piped_small;
   static uint64_t recs[N][3];
   uint64_t seed = 99;
   for (uint64_t i = 0; i < N; i++) {
@@ -557,6 +557,19 @@ static void test_oracle_mapped_or_read(void **state) {
       "address space, at most 34359738367",
     };
     assert_string_equal(mapped.msg, ends[ending]);
+
+    /* With the smallest buffer the file is mapped two pages (8192 bytes) at
+     * a time: the window slides four times, and records 342, 683, 1024 and
+     * 1366 straddle the windows' ends (8192 / 24 = 341.3). */
+    vmsim_trace_options small_map;
+    vmsim_trace_options_default(&small_map);
+    small_map.buffer_size = VMSIM_TRACE_MIN_BUFFER;
+    t = open_trace(path, VMSIM_TRACE_ORACLE_GENERAL, &small_map);
+    assert_true(is_mapped(path));
+    read_whole(t, path, &mapped_small);
+    vmsim_trace_close(t);
+    assert_false(is_mapped(path));
+    assert_same_reading(&mapped, &mapped_small);
 
     unsigned char *bytes = malloc(N * 24 + 10);
     assert_non_null(bytes);

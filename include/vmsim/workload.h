@@ -78,8 +78,8 @@ typedef struct vmsim_trace_options {
    * that name none. Default 0. */
   uint32_t pid;
   /* Bytes read at a time; also the longest line accepted. Default 1 MiB,
-   * at least VMSIM_TRACE_MIN_BUFFER. Unused for a file that is mapped
-   * (vmsim_trace_open()). */
+   * at least VMSIM_TRACE_MIN_BUFFER. A file that is mapped
+   * (vmsim_trace_open()) is mapped 16 times this at a time. */
   size_t buffer_size;
 } vmsim_trace_options;
 
@@ -90,8 +90,9 @@ VMSIM_EXPORT void vmsim_trace_options_default(vmsim_trace_options *opts);
 /*
  * Open the trace at `path` in format `fmt`; `opts` NULL means the defaults.
  * A regular file in oracleGeneral format is mapped rather than read, which
- * saves copying it; anything else (a pipe, a text format) is read through
- * the buffer. Either way the accesses and errors are the same.
+ * saves copying it, a window of 16 buffer sizes at a time, which keeps the
+ * resident set bounded; anything else (a pipe, a text format) is read
+ * through the buffer. Either way the accesses and errors are the same.
  * On failure *out is untouched and, if `errmsg` is not NULL, a message naming
  * the file is written there. Errors: VMSIM_EINVAL (bad format or options),
  * VMSIM_ENOENT (no such file), VMSIM_EIO (cannot open), VMSIM_ENOMEM.

@@ -48,8 +48,11 @@ struct vmsim_trace {
   int fd;
   bool own_fd;
   FILE *fp;
-  void *map;
+  char *map;         /* the window of the file mapped now, map_len bytes */
   size_t map_len;
+  uint64_t map_off;  /* the window's offset in the file */
+  uint64_t map_size; /* the file's size */
+  size_t map_window; /* bytes mapped at a time */
   size_t cap;        /* bytes in buf, not counting the sentinel */
   const char *name;  /* stored after buf */
   char errmsg[320];
@@ -111,10 +114,14 @@ trace_fail(vmsim_trace *t, int err, const char *at, const char *fmt, ...) {
  * them. Returns the number of bytes read (0: end of input) or VMSIM_EIO.
  * The caller makes sure the buffer is not full.
  */
+static long slide_window(vmsim_trace *t);
+
 static NOINLINE long fill(vmsim_trace *t) {
   size_t have = (size_t)(t->end - t->pos), room;
   long n;
 
+  if (t->map)
+    return slide_window(t);
   memmove(t->buf, t->pos, have);
   t->pos = t->buf;
   t->end = t->buf + have;
@@ -458,30 +465,56 @@ static int trace_new(vmsim_trace **out, const char *name, enum vmsim_trace_forma
  * Map a regular file instead of reading it: the records are then decoded
  * straight from the page cache, without read()'s copy of every byte into
  * the buffer (in a profile, the kernel's _copy_to_iter cost about as much as
- * the parser). The mapping is one buffer already at its end of input, so
- * fill() is never called on it. Only oracleGeneral is mapped: the line
- * parsers need their '\n' sentinel past the last byte, and a read-only
- * mapping has no room for it. Anything else -- a pipe, a device, an empty
- * file, a file mmap() refuses -- is read as before. The buffer, allocated
- * before the file was known to be regular, stays untouched. As with any
- * mapping, a file truncated by someone else while it is read raises SIGBUS.
+ * the parser). The file is mapped a window at a time, 16 times the buffer
+ * size (16 MiB by default), so that a trace of any length costs a bounded
+ * resident set: fill() moves the window on when the next record is not
+ * whole in it. Only oracleGeneral is mapped: the line parsers need their
+ * '\n' sentinel past the last byte, and a read-only mapping has no room for
+ * it. Anything else -- a pipe, a device, an empty file, a file mmap()
+ * refuses -- is read as before. The buffer, allocated before the file was
+ * known to be regular, stays untouched. As with any mapping, a file
+ * truncated by someone else while it is read raises SIGBUS.
  */
+static int map_window(vmsim_trace *t, uint64_t off) {
+  size_t len = (size_t)MIN(t->map_window, t->map_size - off);
+  char *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, t->fd, (off_t)off);
+  if (map == MAP_FAILED)
+    return VMSIM_EIO;
+  (void)madvise(map, len, MADV_SEQUENTIAL);
+  if (t->map)
+    munmap(t->map, t->map_len);
+  t->map = map;
+  t->map_len = len;
+  t->map_off = off;
+  t->end = map + len;
+  t->eof = off + len == t->map_size;
+  return 0;
+}
+
 static void trace_map(vmsim_trace *t) {
   struct stat st;
-  void *map;
+  const size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
-  if (fstat(t->fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-      (uint64_t)st.st_size > SIZE_MAX)
+  if (fstat(t->fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0)
     return;
-  map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, t->fd, 0);
-  if (map == MAP_FAILED)
-    return;
-  (void)madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-  t->map = map;
-  t->map_len = (size_t)st.st_size;
-  t->pos = map;
-  t->end = t->pos + t->map_len;
-  t->eof = true;
+  t->map_size = (uint64_t)st.st_size;
+  /* At least two pages: a record straddling the end of one window is
+   * whole in the next, which starts at the page that holds its start. */
+  t->map_window = MAX((t->cap * 16 + page - 1) / page * page, 2 * page);
+  if (map_window(t, 0) == 0)
+    t->pos = t->map;
+}
+
+/* fill() for a mapped file: the window moves on to the page that holds pos. */
+static long slide_window(vmsim_trace *t) {
+  const uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+  uint64_t at = t->map_off + (uint64_t)(t->pos - t->map), off = at / page * page;
+  size_t before = (size_t)(t->end - t->pos);
+  if (map_window(t, off))
+    return trace_fail(t, VMSIM_EIO, NULL, "cannot map at offset %" PRIu64 ": %s", off,
+                      strerror(errno));
+  t->pos = t->map + (at - off);
+  return (long)((size_t)(t->end - t->pos) - before);
 }
 
 int vmsim_trace_open(vmsim_trace **out, const char *path, enum vmsim_trace_format fmt,
