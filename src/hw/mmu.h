@@ -32,6 +32,20 @@ NOINLINE int vmsim__mmu_walk(struct vmsim_cpu *cpu, struct vmsim_pgtable *pt, ui
                              vmsim_time_t *cost, const vmsim_cost_config *costs);
 
 /*
+ * How every translation starts: the L1 probe is charged, and the tag made.
+ * False for an address beyond the user half, whose vpn would spill into the
+ * tag's ASID bits: it faults as not present, without a lookup.
+ */
+static ALWAYS_INLINE bool vmsim__mmu_begin(uint32_t asid, uint64_t vaddr, vmsim_time_t *cost,
+                                    const vmsim_cost_config *costs, uint64_t *tag) {
+  *cost += costs->l1_tlb_hit;
+  if (unlikely(vaddr >= VMSIM_VA_LIMIT))
+    return false;
+  *tag = vmsim__tlb_tag(asid, vaddr);
+  return true;
+}
+
+/*
  * Translate an access by `cpu` to `vaddr` of address space `asid`, whose
  * page tables are `pt`. Adds its cost to *cost:
  *
@@ -58,11 +72,9 @@ static ALWAYS_INLINE int vmsim__mmu_translate(struct vmsim_cpu *cpu, struct vmsi
                                               uint32_t asid, uint64_t vaddr, bool is_write,
                                               vmsim_pfn_t *pfn, vmsim_time_t *cost,
                                               const vmsim_cost_config *costs) {
-  *cost += costs->l1_tlb_hit;
-  /* Beyond the user half the vpn would spill into the tag's ASID bits. */
-  if (unlikely(vaddr >= VMSIM_VA_LIMIT))
+  uint64_t tag;
+  if (unlikely(!vmsim__mmu_begin(asid, vaddr, cost, costs, &tag)))
     return VMSIM_MMU_FAULT_NOT_PRESENT;
-  uint64_t tag = vmsim__tlb_tag(asid, vaddr);
   enum vmsim_tlb_hit hit;
   struct vmsim_tlb_entry *e = vmsim__tlb_lookup(&cpu->tlb, tag, &hit);
   if (unlikely(!e))
@@ -93,10 +105,9 @@ static inline int vmsim__mmu_translate_retry(struct vmsim_cpu *cpu, struct vmsim
                                              uint32_t asid, uint64_t vaddr, bool is_write,
                                              vmsim_pfn_t *pfn, vmsim_time_t *cost,
                                              const vmsim_cost_config *costs) {
-  *cost += costs->l1_tlb_hit;
-  if (unlikely(vaddr >= VMSIM_VA_LIMIT))
+  uint64_t tag;
+  if (unlikely(!vmsim__mmu_begin(asid, vaddr, cost, costs, &tag)))
     return VMSIM_MMU_FAULT_NOT_PRESENT;
-  uint64_t tag = vmsim__tlb_tag(asid, vaddr);
   assert(!vmsim__tlb_level_probe(&cpu->tlb.l1, tag) && !vmsim__tlb_level_probe(&cpu->tlb.l2, tag));
   cpu->tlb.stats.misses++;
   return vmsim__mmu_walk(cpu, pt, tag, vaddr, is_write, pfn, cost, costs);
