@@ -127,8 +127,7 @@ static void check_lru(struct checker *c) {
 static void check_cow_shared(struct checker *c, const struct vmsim_page *p) {
   vmsim_sim *sim = c->sim;
   for (uint32_t i = p->rmap; i && !c->err; i = sim->rmap[i].next) {
-    struct vmsim_mm *mm = vmsim__mm_get(sim, sim->rmap[i].pid);
-    vmsim_pte_t *ptep = mm ? vmsim__pte_lookup(&mm->pgt, sim->rmap[i].vaddr, NULL) : NULL;
+    vmsim_pte_t *ptep = vmsim__mm_pte(sim, sim->rmap[i].pid, sim->rmap[i].vaddr, NULL);
     CHECK(c, ptep && !vmsim_pte_write(*ptep),
           "cow: anon pfn %u is mapped by %d PTEs but pid %u may write it at %#" PRIx64,
           vmsim__page_to_pfn(sim, p), p->mapcount, sim->rmap[i].pid, sim->rmap[i].vaddr);
@@ -319,9 +318,7 @@ static void check_tlb_level(struct checker *c, uint32_t cpu, const struct vmsim_
     const struct vmsim_tlb_entry *e = &lv->ents[i];
     uint32_t asid = (uint32_t)(tag >> VMSIM_TLB_ASID_SHIFT);
     uint64_t vaddr = (tag & ((UINT64_C(1) << VMSIM_TLB_ASID_SHIFT) - 1)) << VMSIM_PAGE_SHIFT;
-    struct vmsim_mm *mm = vmsim__mm_get(sim, asid);
-    vmsim_pte_t *ptep = mm && mm->state == VMSIM_PROC_RUNNING
-                            ? vmsim__pte_lookup(&mm->pgt, vaddr, NULL) : NULL;
+    vmsim_pte_t *ptep = vmsim__mm_pte(sim, asid, vaddr, NULL);
     vmsim_pte_t pte = ptep ? *ptep : 0;
     CHECK(c, ptep == e->ptep && vmsim_pte_present(pte) && vmsim_pte_pfn(pte) == e->pfn &&
                  (!e->writable || vmsim_pte_write(pte)) && (!e->dirty || vmsim_pte_dirty(pte)),

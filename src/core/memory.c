@@ -341,10 +341,6 @@ NOINLINE int vmsim__handle_mm_fault(vmsim_sim *sim, uint32_t cpu, struct vmsim_m
 
 /* ---- the access path ------------------------------------------------- */
 
-static int mm_lookup_error(const struct vmsim_mm *mm) {
-  return (mm && mm->state == VMSIM_PROC_KILLED) ? VMSIM_EKILLED : VMSIM_ESRCH;
-}
-
 /* The per-access notification, for reference policies that ask for it. */
 static NOINLINE void notify_access(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint64_t vaddr,
                                    bool write, vmsim_pfn_t pfn, uint64_t next_use) {
@@ -380,12 +376,7 @@ static ALWAYS_INLINE struct vmsim_mm *running_on(vmsim_sim *sim, uint32_t cpu, u
     *err = VMSIM_EINVAL;
     return NULL;
   }
-  struct vmsim_mm *mm = vmsim__mm_get(sim, pid);
-  if (unlikely(!mm || mm->state != VMSIM_PROC_RUNNING)) {
-    *err = mm_lookup_error(mm);
-    return NULL;
-  }
-  return mm;
+  return vmsim__mm_running(sim, pid, err);
 }
 
 /* Charge `cost` to the process and the CPU; then kswapd, if it has work,
@@ -432,11 +423,8 @@ out:
 
 void vmsim__access_prefetch(vmsim_sim *sim, uint32_t pid, uint64_t vaddr,
                             enum vmsim__prefetch_stage stage) {
-  struct vmsim_mm *mm = vmsim__mm_get(sim, pid);
-  if (!mm || mm->state != VMSIM_PROC_RUNNING) /* an exited one has no tables */
-    return;
   /* The upper tables are few and stay cached; the leaf is the miss. */
-  vmsim_pte_t *ptep = vmsim__pte_lookup(&mm->pgt, vaddr, NULL);
+  vmsim_pte_t *ptep = vmsim__mm_pte(sim, pid, vaddr, NULL);
   if (!ptep)
     return;
   if (stage == VMSIM_PREFETCH_PTE) {

@@ -34,16 +34,9 @@ int vmsim_process_create(vmsim_sim *sim, uint32_t *pid) {
   return 0;
 }
 
-static struct vmsim_mm *running_mm(vmsim_sim *sim, uint32_t pid, int *err) {
-  struct vmsim_mm *mm = sim ? vmsim__mm_get(sim, pid) : NULL;
-  *err = !mm ? VMSIM_ESRCH : mm->state == VMSIM_PROC_KILLED ? VMSIM_EKILLED
-                         : mm->state == VMSIM_PROC_EXITED ? VMSIM_ESRCH : 0;
-  return *err ? NULL : mm;
-}
-
 int vmsim_process_set_oom_score_adj(vmsim_sim *sim, uint32_t pid, int adj) {
   int err;
-  struct vmsim_mm *mm = running_mm(sim, pid, &err);
+  struct vmsim_mm *mm = vmsim__mm_running(sim, pid, &err);
   if (!mm)
     return err;
   if (adj < -1000 || adj > 1000)
@@ -125,7 +118,7 @@ static bool valid_range(uint64_t addr, uint64_t len) {
 int vmsim_mmap(vmsim_sim *sim, uint32_t pid, uint64_t addr, uint64_t len, unsigned prot,
                unsigned flags, uint32_t file, uint64_t pgoff) {
   int err;
-  struct vmsim_mm *mm = running_mm(sim, pid, &err);
+  struct vmsim_mm *mm = vmsim__mm_running(sim, pid, &err);
   if (!mm)
     return err;
   if (!valid_range(addr, len))
@@ -178,7 +171,7 @@ static void zap_range(vmsim_sim *sim, struct vmsim_mm *mm, uint64_t start, uint6
 
 int vmsim_munmap(vmsim_sim *sim, uint32_t pid, uint64_t addr, uint64_t len) {
   int err;
-  struct vmsim_mm *mm = running_mm(sim, pid, &err);
+  struct vmsim_mm *mm = vmsim__mm_running(sim, pid, &err);
   if (!mm)
     return err;
   if (!valid_range(addr, len))
@@ -242,7 +235,7 @@ void vmsim__mm_teardown(vmsim_sim *sim, struct vmsim_mm *mm, enum vmsim_process_
 
 int vmsim_process_exit(vmsim_sim *sim, uint32_t pid) {
   int err;
-  struct vmsim_mm *mm = running_mm(sim, pid, &err);
+  struct vmsim_mm *mm = vmsim__mm_running(sim, pid, &err);
   if (!mm)
     return err;
   vmsim__mm_teardown(sim, mm, VMSIM_PROC_EXITED);
@@ -315,7 +308,7 @@ static int fork_one(void *arg, uint64_t vaddr, vmsim_pte_t *ptep) {
 
 int vmsim_process_fork(vmsim_sim *sim, uint32_t pid, uint32_t *child_pid) {
   int err;
-  struct vmsim_mm *parent = running_mm(sim, pid, &err);
+  struct vmsim_mm *parent = vmsim__mm_running(sim, pid, &err);
   if (!parent)
     return err;
   if (!child_pid)

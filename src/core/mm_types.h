@@ -138,6 +138,27 @@ static inline bool vmsim__clear_page_dirty(vmsim_sim *sim, struct vmsim_page *pa
 static inline struct vmsim_mm *vmsim__mm_get(const vmsim_sim *sim, uint32_t pid) {
   return (pid != 0 && pid < sim->nr_mms) ? sim->mms[pid] : NULL;
 }
+/*
+ * The PTE slot through which process `pid` maps `vaddr`, its mm in *mmp (if
+ * mmp is not NULL); NULL if there is no such process, if it has no page
+ * tables any more (it exited or was killed), or if no table covers vaddr.
+ */
+static inline vmsim_pte_t *vmsim__mm_pte(const vmsim_sim *sim, uint32_t pid, uint64_t vaddr,
+                                         struct vmsim_mm **mmp) {
+  struct vmsim_mm *mm = vmsim__mm_get(sim, pid);
+  if (mmp)
+    *mmp = mm;
+  return mm && mm->pgt.pgd ? vmsim__pte_lookup(&mm->pgt, vaddr, NULL) : NULL;
+}
+/* The running process `pid` (sim may be NULL), or NULL with *err:
+ * VMSIM_EKILLED if the OOM killer took it, else VMSIM_ESRCH. */
+static inline struct vmsim_mm *vmsim__mm_running(const vmsim_sim *sim, uint32_t pid, int *err) {
+  struct vmsim_mm *mm = sim ? vmsim__mm_get(sim, pid) : NULL;
+  if (likely(mm && mm->state == VMSIM_PROC_RUNNING))
+    return mm;
+  *err = mm && mm->state == VMSIM_PROC_KILLED ? VMSIM_EKILLED : VMSIM_ESRCH;
+  return NULL;
+}
 struct vmsim_vma *vmsim__find_vma(struct vmsim_mm *mm, uint64_t vaddr);
 void vmsim__mm_teardown(vmsim_sim *sim, struct vmsim_mm *mm, enum vmsim_process_state why);
 void vmsim__mms_destroy(vmsim_sim *sim);

@@ -104,9 +104,7 @@ void vmsim__rmap_destroy(vmsim_sim *sim) {
 
 void vmsim__rmap_prefetch(vmsim_sim *sim, const struct vmsim_page *page) {
   if (rmap_implicit(page)) {
-    struct vmsim_mm *mm = vmsim__mm_get(sim, page->mapping);
-    vmsim_pte_t *ptep = mm ? vmsim__pte_lookup(&mm->pgt, page->index << VMSIM_PAGE_SHIFT, NULL)
-                           : NULL;
+    vmsim_pte_t *ptep = vmsim__mm_pte(sim, page->mapping, page->index << VMSIM_PAGE_SHIFT, NULL);
     if (ptep)
       __builtin_prefetch(ptep);
   } else if (page->rmap) {
@@ -114,35 +112,32 @@ void vmsim__rmap_prefetch(vmsim_sim *sim, const struct vmsim_page *page) {
   }
 }
 
-int vmsim__rmap_walk(vmsim_sim *sim, struct vmsim_page *page,
-                     int (*fn)(vmsim_sim *sim, struct vmsim_page *page, struct vmsim_mm *mm,
-                               uint64_t vaddr, vmsim_pte_t *ptep, void *arg),
-                     void *arg) {
-  vmsim_pfn_t pfn = vmsim__page_to_pfn(sim, page);
-  if (rmap_implicit(page)) {
-    struct vmsim_mm *mm = vmsim__mm_get(sim, page->mapping);
-    uint64_t vaddr = page->index << VMSIM_PAGE_SHIFT;
-    vmsim_pte_t *ptep = mm ? vmsim__pte_lookup(&mm->pgt, vaddr, NULL) : NULL;
-    if (!ptep || !vmsim_pte_present(*ptep) || vmsim_pte_pfn(*ptep) != pfn) {
-      sim->integrity_errors++;
-      return 0;
-    }
-    return fn(sim, page, mm, vaddr, ptep, arg);
+typedef int (*rmap_fn)(vmsim_sim *sim, struct vmsim_page *page, struct vmsim_mm *mm,
+                       uint64_t vaddr, vmsim_pte_t *ptep, void *arg);
+
+/* fn for the mapping of `page` (frame `pfn`) by `pid` at `vaddr`, whose PTE
+ * must map the frame: if it does not, the map is corrupt (counted, skipped). */
+static int rmap_visit(vmsim_sim *sim, struct vmsim_page *page, vmsim_pfn_t pfn, uint32_t pid,
+                      uint64_t vaddr, rmap_fn fn, void *arg) {
+  struct vmsim_mm *mm;
+  vmsim_pte_t *ptep = vmsim__mm_pte(sim, pid, vaddr, &mm);
+  if (!ptep || !vmsim_pte_present(*ptep) || vmsim_pte_pfn(*ptep) != pfn) {
+    sim->integrity_errors++;
+    return 0;
   }
-  uint32_t idx = page->rmap;
-  while (idx) {
-    struct vmsim_rmap_item *it = &sim->rmap[idx];
-    uint32_t next = it->next; /* fn may remove this item */
-    struct vmsim_mm *mm = vmsim__mm_get(sim, it->pid);
-    vmsim_pte_t *ptep = mm ? vmsim__pte_lookup(&mm->pgt, it->vaddr, NULL) : NULL;
-    if (!ptep || !vmsim_pte_present(*ptep) || vmsim_pte_pfn(*ptep) != pfn) {
-      sim->integrity_errors++; /* the map names a PTE that does not map the page */
-    } else {
-      int r = fn(sim, page, mm, it->vaddr, ptep, arg);
-      if (r)
-        return r;
-    }
-    idx = next;
+  return fn(sim, page, mm, vaddr, ptep, arg);
+}
+
+int vmsim__rmap_walk(vmsim_sim *sim, struct vmsim_page *page, rmap_fn fn, void *arg) {
+  vmsim_pfn_t pfn = vmsim__page_to_pfn(sim, page);
+  if (rmap_implicit(page))
+    return rmap_visit(sim, page, pfn, page->mapping, page->index << VMSIM_PAGE_SHIFT, fn, arg);
+  for (uint32_t idx = page->rmap; idx;) {
+    const struct vmsim_rmap_item *it = &sim->rmap[idx];
+    idx = it->next; /* fn may remove this item */
+    int r = rmap_visit(sim, page, pfn, it->pid, it->vaddr, fn, arg);
+    if (r)
+      return r;
   }
   return 0;
 }
