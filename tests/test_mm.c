@@ -375,12 +375,44 @@ static void test_segv_and_bad_access_arguments(void **state) {
   assert_int_equal(vmsim_mmap(sim, victim, GIB1, PAGE, RW, ANON, 0, 0), VMSIM_EKILLED);
   assert_int_equal(vmsim_file_read(sim, 0, victim, file, 0), VMSIM_EKILLED);
 
+  /* A batch refuses the same, before its first access (*done 0), and
+   * stops at a segv after making it (counted). */
+  const vmsim_memref refs[3] = {{.vaddr = BASE, .write = true}, {.vaddr = PAGE}, {.vaddr = BASE}};
+  static const struct {
+    uint32_t cpu, which; /* which: 0 pid, 1 child (exited), 2 victim, 3 none */
+    bool null_sim, null_refs;
+    int rc;
+    size_t done;
+  } batch[] = {
+    {2, 0, false, false, VMSIM_EINVAL, 0}, {0, 1, false, false, VMSIM_ESRCH, 0},
+    {0, 2, false, false, VMSIM_EKILLED, 0}, {0, 3, false, false, VMSIM_ESRCH, 0},
+    {0, 0, true, false, VMSIM_EINVAL, 0},   {0, 0, false, true, VMSIM_EINVAL, 0},
+    {0, 0, false, false, VMSIM_EFAULT, 1},
+  };
+  const uint32_t pids[4] = {pid, child, victim, 99};
+  for (size_t i = 0; i < ARRAY_SIZE(batch); i++) {
+    size_t done = SIZE_MAX;
+    uint64_t segv0 = proc_info(sim, pid).segv, acc0 = proc_info(sim, pid).accesses;
+    int rc = vmsim_access_batch(batch[i].null_sim ? NULL : sim, batch[i].cpu, pids[batch[i].which],
+                                batch[i].null_refs ? NULL : refs, 3, &done);
+    assert_int_equal(rc, batch[i].rc);
+    assert_int_equal(done, batch[i].done);
+    assert_int_equal(proc_info(sim, pid).accesses, acc0 + done);
+    assert_int_equal(proc_info(sim, pid).segv, segv0 + (rc == VMSIM_EFAULT));
+  }
+  size_t done = SIZE_MAX;
+  assert_ok(vmsim_access_batch(sim, 0, pid, refs + 2, 1, &done));
+  assert_int_equal(done, 1);
+  assert_ok(vmsim_access_batch(sim, 0, pid, NULL, 0, &done)); /* nothing to do */
+  assert_int_equal(done, 0);
+  assert_ok(vmsim_access_batch(sim, 1, pid, refs, 1, NULL)); /* *done is optional */
+
   /* read() through the page cache: its own argument checks. */
   assert_int_equal(vmsim_file_read(sim, 2, pid, file, 0), VMSIM_EINVAL);
   assert_int_equal(vmsim_file_read(sim, 0, pid, file + 1, 0), VMSIM_ENOENT);
   assert_int_equal(vmsim_file_read(sim, 0, pid, file, 1), VMSIM_ERANGE);
   assert_ok(vmsim_file_read(sim, 0, pid, file, 0));
-  assert_int_equal(proc_info(sim, pid).accesses, 4);
+  assert_int_equal(proc_info(sim, pid).accesses, 7); /* 3 single, 3 batched, 1 read() */
   check_and_destroy(sim);
 }
 

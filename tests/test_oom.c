@@ -160,12 +160,96 @@ static void test_nothing_killable(void **state) {
   rt_done(sim);
 }
 
+/*
+ * vmsim_access_batch() is vmsim_access() made n times: two copies of the
+ * machine above run C's growth (every 37th access a segv, outside every
+ * VMA), one access at a time and in batches of 64 resumed after each
+ * error. A and B are exempt (-1000), so the OOM killer takes C itself,
+ * mid-batch. Every access returns the same, and every counter, time and
+ * TLB statistic ends the same.
+ */
+static void test_access_batch_is_n_accesses(void **state) {
+  (void)state;
+  enum { N = C_GROWTH + C_GROWTH / 36 };
+  static vmsim_memref refs[N];
+  static int rc_one[N], rc_batch[N];
+  uint64_t page = proc_pages[C];
+  for (int i = 0; i < N; i++) {
+    bool segv = i % 37 == 36;
+    refs[i].vaddr = segv ? RT_REGION(NPROC) : RT_REGION(C) + page++ * RT_PAGE;
+    refs[i].write = i % 3 != 0;
+  }
+  vmsim_sim *sim[2];
+  uint32_t pid[2][NPROC];
+  for (int m = 0; m < 2; m++) {
+    sim[m] = rt_sim(4096, 1024, "zram");
+    for (unsigned p = 0; p < NPROC; p++)
+      pid[m][p] = rt_process(sim[m], p, proc_pages[p] + (p == C ? C_GROWTH : 0));
+    assert_ok(vmsim_process_set_oom_score_adj(sim[m], pid[m][A], -1000));
+    assert_ok(vmsim_process_set_oom_score_adj(sim[m], pid[m][B], -1000));
+    for (unsigned p = 0; p < NPROC; p++)
+      rt_write_counts(sim[m], pid[m][p], RT_REGION(p), proc_pages[p], writes_of, &p);
+  }
+  for (int i = 0; i < N; i++)
+    rc_one[i] = vmsim_access(sim[0], 0, pid[0][C], refs[i].vaddr, refs[i].write);
+  for (int i = 0; i < N;) {
+    size_t done = SIZE_MAX;
+    int n = MIN(64, N - i);
+    int rc = vmsim_access_batch(sim[1], 0, pid[1][C], refs + i, (size_t)n, &done);
+    assert_true(done <= (size_t)n && (rc != 0 || done == (size_t)n));
+    for (size_t k = 0; k < done; k++)
+      rc_batch[i + k] = 0;
+    i += (int)done;
+    if (rc)
+      rc_batch[i++] = rc;
+  }
+
+  /* One at a time: a segv at each 37th access, until the kill; after it,
+   * every access is refused. */
+  int grown = 0, kill = -1;
+  for (int i = 0; i < N; i++) {
+    if (rc_one[i] != rc_batch[i])
+      fail_msg("access %d: %s one at a time, %s in a batch", i, vmsim_err_name(rc_one[i]),
+               vmsim_err_name(rc_batch[i]));
+    if (kill < 0 && rc_one[i] == VMSIM_EKILLED)
+      kill = i;
+    if (kill >= 0)
+      assert_int_equal(rc_one[i], VMSIM_EKILLED);
+    else
+      assert_int_equal(rc_one[i], i % 37 == 36 ? VMSIM_EFAULT : 0);
+    grown += kill < 0 && i % 37 != 36;
+  }
+  /* C held 592 pages when memory and swap ran out (see the top): 492 grown. */
+  assert_int_equal(grown, 592 - 100);
+  assert_true(kill % 64 != 0); /* mid-batch */
+  assert_int_equal(rt_info(sim[0], pid[0][C]).state, VMSIM_PROC_KILLED);
+
+  uint64_t vs[2][VMSIM_NR_VMSTAT];
+  vmsim_tlb_info tlb[2];
+  for (int m = 0; m < 2; m++) {
+    vmsim_vmstat_snapshot(sim[m], vs[m]);
+    assert_ok(vmsim_tlb_get_info(sim[m], UINT32_MAX, &tlb[m]));
+    assert_sim_consistent(sim[m]);
+  }
+  assert_int_equal(vs[0][VMSIM_VM_oom_kill], 1);
+  assert_memory_equal(vs[0], vs[1], sizeof(vs[0]));
+  assert_memory_equal(&tlb[0], &tlb[1], sizeof(tlb[0]));
+  assert_int_equal(vmsim_time_now(sim[0]), vmsim_time_now(sim[1]));
+  for (unsigned p = 0; p < NPROC; p++) {
+    vmsim_process_info a = rt_info(sim[0], pid[0][p]), b = rt_info(sim[1], pid[1][p]);
+    assert_memory_equal(&a, &b, sizeof(a));
+  }
+  for (int m = 0; m < 2; m++)
+    vmsim_sim_destroy(sim[m]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_kills_highest_badness),
     cmocka_unit_test(test_adj_min_protects),
     cmocka_unit_test(test_adj_units),
     cmocka_unit_test(test_nothing_killable),
+    cmocka_unit_test(test_access_batch_is_n_accesses),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

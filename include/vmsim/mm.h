@@ -14,6 +14,8 @@
 #include "common.h"
 #include "sim.h"
 
+struct vmsim_memref; /* <vmsim/workload.h> */
+
 VMSIM_BEGIN_DECLS
 
 enum vmsim_prot {
@@ -99,6 +101,21 @@ VMSIM_EXPORT int vmsim_access(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint64
  */
 VMSIM_EXPORT int vmsim_access_future(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint64_t vaddr,
                                      bool write, uint64_t next_use);
+
+/*
+ * The accesses refs[0..n) by `pid` on `cpu`, in order, each with its own
+ * vaddr and write (their pid and next_access are ignored): exactly what n
+ * calls of vmsim_access() would do, for less host time per access (the
+ * process is looked up once). Stops at the first access that does not
+ * return 0 and returns its error, as vmsim_access() would; *done (if not
+ * NULL) is the number of accesses before it, or n when all returned 0. An
+ * error that vmsim_access() reports without making the access (a bad cpu
+ * or pid, a killed process) stops the batch at that access; a segv is
+ * made (and counted) before the batch stops: to go on, call again from
+ * refs + *done + 1. VMSIM_EINVAL also for refs NULL with n > 0.
+ */
+VMSIM_EXPORT int vmsim_access_batch(vmsim_sim *sim, uint32_t cpu, uint32_t pid,
+                                    const struct vmsim_memref *refs, size_t n, size_t *done);
 
 /*
  * A read() of file page `index` through the page cache, not through a

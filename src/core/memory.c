@@ -7,6 +7,8 @@
  */
 #include "mm_types.h"
 
+#include <vmsim/workload.h>
+
 #include "lru.h"
 #include "mmu.h"
 #include "swap.h"
@@ -389,17 +391,18 @@ static ALWAYS_INLINE void charge(vmsim_sim *sim, struct vmsim_mm *mm, uint32_t c
     vmsim__kswapd_catch_up(sim, sim->cpu_clock[cpu]);
 }
 
-static ALWAYS_INLINE int do_access(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint64_t vaddr,
-                                   bool write, uint64_t next_use) {
-  int err = 0;
-  struct vmsim_mm *mm = running_on(sim, cpu, pid, &err);
-  if (unlikely(!mm))
-    return err;
+/* switch_mm(): `cpu` runs `mm`, whose translations it may cache from now. */
+static ALWAYS_INLINE void enter_mm(struct vmsim_mm *mm, uint32_t cpu) {
   uint64_t bit = UINT64_C(1) << (cpu % 64);
   if (unlikely(!(mm->cpumask[cpu / 64] & bit)))
-    mm->cpumask[cpu / 64] |= bit; /* switch_mm(): this CPU may cache it now */
+    mm->cpumask[cpu / 64] |= bit;
   mm->last_cpu = cpu;
+}
 
+/* One access by the running process `mm` (pid `pid`), entered on `cpu`. */
+static ALWAYS_INLINE int access_mm(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm, uint32_t pid,
+                                   uint64_t vaddr, bool write, uint64_t next_use) {
+  int err = 0;
   vmsim_time_t cost = 0;
   vmsim_pfn_t pfn;
   if (unlikely(vmsim__mmu_translate(&sim->cpus[cpu], &mm->pgt, pid, vaddr, write, &pfn, &cost,
@@ -419,6 +422,16 @@ out:
   sim->access_seq++;
   charge(sim, mm, cpu, cost);
   return err;
+}
+
+static ALWAYS_INLINE int do_access(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint64_t vaddr,
+                                   bool write, uint64_t next_use) {
+  int err = 0;
+  struct vmsim_mm *mm = running_on(sim, cpu, pid, &err);
+  if (unlikely(!mm))
+    return err;
+  enter_mm(mm, cpu);
+  return access_mm(sim, cpu, mm, pid, vaddr, write, next_use);
 }
 
 void vmsim__access_prefetch(vmsim_sim *sim, uint32_t pid, uint64_t vaddr,
@@ -455,6 +468,34 @@ int vmsim_access(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint64_t vaddr, boo
 int vmsim_access_future(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint64_t vaddr, bool write,
                         uint64_t next_use) {
   return do_access(sim, cpu, pid, vaddr, write, next_use);
+}
+
+/*
+ * The process is looked up and entered once; between two accesses only its
+ * state can change (the OOM killer, in a fault), and it is checked where
+ * vmsim_access() would find it.
+ */
+int vmsim_access_batch(vmsim_sim *sim, uint32_t cpu, uint32_t pid, const vmsim_memref *refs,
+                       size_t n, size_t *done) {
+  int err = 0;
+  size_t i = 0;
+  struct vmsim_mm *mm = running_on(sim, cpu, pid, &err);
+  if (mm && !refs && n)
+    err = VMSIM_EINVAL, mm = NULL;
+  if (likely(mm)) {
+    enter_mm(mm, cpu);
+    for (; i < n; i++) {
+      if (unlikely(mm->state != VMSIM_PROC_RUNNING)) {
+        err = mm->state == VMSIM_PROC_KILLED ? VMSIM_EKILLED : VMSIM_ESRCH;
+        break;
+      }
+      if (unlikely(err = access_mm(sim, cpu, mm, pid, refs[i].vaddr, refs[i].write, UINT64_MAX)))
+        break;
+    }
+  }
+  if (done)
+    *done = i;
+  return err;
 }
 
 int vmsim_file_read(vmsim_sim *sim, uint32_t cpu, uint32_t pid, uint32_t file_id,

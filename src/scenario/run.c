@@ -223,19 +223,31 @@ static int access_outcome(struct runner *r, const struct proc_run *pr, int err, 
 }
 
 /*
- * Make the accesses refs[0..n) of process `pr` on `cpu`, one by one, and
- * count those made. Returns 1 if the process goes on, 0 if the OOM killer
- * chose it, < 0 an error; either way, the rest are not made.
+ * Make the accesses refs[0..n) of process `pr` on `cpu` and return how
+ * many were made; *rc is 1 if the process goes on, 0 if the OOM killer
+ * chose it, < 0 an error (either way, the rest are not made). One batch,
+ * when nothing is to be done between two accesses, resumed after an access
+ * that lets the process go on (a segv).
  */
-static int run_refs(struct runner *r, struct proc_run *pr, uint32_t cpu, const vmsim_memref *refs,
-                    size_t n) {
+static size_t run_batch(struct runner *r, struct proc_run *pr, uint32_t cpu,
+                        const vmsim_memref *refs, size_t n, int *rc) {
+  size_t i;
+  for (i = 0; i < n; i++) {
+    size_t made;
+    int err = vmsim_access_batch(r->sim, cpu, pr->pid, refs + i, n - i, &made);
+    i += made;
+    if (!err || (*rc = access_outcome(r, pr, err, pr->done + i)) <= 0)
+      break;
+  }
+  return i;
+}
+
+/* run_batch, one access at a time: for reads through a file, a timeline
+ * sampled between accesses, or prefetch hints (`hint`) issued ahead. */
+static size_t run_each(struct runner *r, struct proc_run *pr, uint32_t cpu,
+                       const vmsim_memref *refs, size_t n, bool hint, int *rc) {
   vmsim_sim *sim = r->sim;
   const uint32_t pid = pr->pid, file = pr->read_file;
-  FILE *const timeline = r->opt->timeline;
-  const struct vmsim_tlb_stats *tlb = &sim->cpus[cpu].tlb.stats;
-  const uint64_t misses = tlb->misses;
-  const bool hint = pr->hint && !file;
-  int rc = 1;
   size_t i;
 
   for (i = 0; hint && i < MIN(n, HINT_AHEAD); i++)
@@ -249,13 +261,29 @@ static int run_refs(struct runner *r, struct proc_run *pr, uint32_t cpu, const v
     }
     int err = file ? vmsim_file_read(sim, cpu, pid, file, refs[i].vaddr >> VMSIM_PAGE_SHIFT)
                    : vmsim_access(sim, cpu, pid, refs[i].vaddr, refs[i].write);
-    if (unlikely(err) && (rc = access_outcome(r, pr, err, pr->done + i)) < 0)
+    if (unlikely(err) && (*rc = access_outcome(r, pr, err, pr->done + i)) < 0)
       break;
-    if (unlikely(timeline))
+    if (unlikely(r->opt->timeline))
       timeline_tick(r);
-    if (unlikely(rc == 0))
+    if (unlikely(*rc == 0))
       break;
   }
+  return i;
+}
+
+/*
+ * Make the accesses refs[0..n) of process `pr` on `cpu` and count those
+ * made. Returns 1 if the process goes on, 0 if the OOM killer chose it,
+ * < 0 an error; either way, the rest are not made.
+ */
+static int run_refs(struct runner *r, struct proc_run *pr, uint32_t cpu, const vmsim_memref *refs,
+                    size_t n) {
+  const struct vmsim_tlb_stats *tlb = &r->sim->cpus[cpu].tlb.stats;
+  const uint64_t misses = tlb->misses;
+  const bool hint = pr->hint && !pr->read_file;
+  int rc = 1;
+  size_t i = hint || pr->read_file || r->opt->timeline ? run_each(r, pr, cpu, refs, n, hint, &rc)
+                                                       : run_batch(r, pr, cpu, refs, n, &rc);
   pr->hint = (tlb->misses - misses) * HINT_MISS_SHARE > i;
   pr->done += i;
   r->total += i;
