@@ -330,7 +330,7 @@ static void expect_model(const struct vmsim_tlb *tlb, const struct model *m, int
 }
 
 /*
- * Random lookups (a miss filled as the MMU does after a walk), fills over
+ * Random lookups (a miss refilled as the MMU does after a walk), fills over
  * present and absent tags, page and ASID flushes, on geometries with an odd
  * number of ways, a single set and no STLB; the TLB must match the model
  * way for way after every operation.
@@ -357,8 +357,8 @@ static void test_lru_model(void **state) {
         assert_int_equal(hit, want);
         if (e)
           assert_int_equal(e->pfn, m.l1.pfn[model_find(&m.l1, tag)]);
-        if (!e) {
-          vmsim__tlb_fill(&tlb, tag, NULL, pfn, true, false);
+        if (!e) { /* the walk's refill: the tag is in neither level */
+          vmsim__tlb_refill(&tlb, tag, NULL, pfn, true, false);
           model_fill(&m, tag, pfn);
         }
       } else if (dice < 88) {

@@ -23,7 +23,9 @@ int vmsim__mmu_walk(struct vmsim_cpu *cpu, struct vmsim_pgtable *pt, uint64_t ta
   if (young != pte)
     *ptep = young;
   *pfn = vmsim_pte_pfn(young);
-  vmsim__tlb_fill(&cpu->tlb, tag, ptep, *pfn, vmsim_pte_write(young), vmsim_pte_dirty(young));
+  /* Only a miss walks (vmsim__mmu_translate, and its retry, which asserts
+   * it): the tag is in neither level. */
+  vmsim__tlb_refill(&cpu->tlb, tag, ptep, *pfn, vmsim_pte_write(young), vmsim_pte_dirty(young));
   return VMSIM_MMU_OK;
 }
 

@@ -84,6 +84,28 @@ struct vmsim_tlb_entry *vmsim__tlb_fill(struct vmsim_tlb *tlb, uint64_t tag, vms
   return level_insert(&tlb->l1, tag, &src);
 }
 
+static struct vmsim_tlb_entry *level_refill(struct vmsim_tlb_level *lv, uint64_t tag,
+                                            const struct vmsim_tlb_entry *src) {
+  size_t base = vmsim__tlb_level_set(lv, tag);
+  return vmsim__tlb_level_put(lv, vmsim__tlb_level_victim(lv, base), tag, src);
+}
+
+struct vmsim_tlb_entry *vmsim__tlb_refill(struct vmsim_tlb *tlb, uint64_t tag, vmsim_pte_t *ptep,
+                                          vmsim_pfn_t pfn, bool writable, bool dirty) {
+  const struct vmsim_tlb_entry src = {
+    .ptep = ptep, .pfn = pfn, .writable = writable, .dirty = dirty,
+  };
+  size_t unused;
+  (void)unused;
+  assert(vmsim__tlb_level_find(&tlb->l1, vmsim__tlb_level_set(&tlb->l1, tag), tag, &unused) ==
+             SIZE_MAX &&
+         (!tlb->l2.ways || vmsim__tlb_level_find(&tlb->l2, vmsim__tlb_level_set(&tlb->l2, tag),
+                                                 tag, &unused) == SIZE_MAX));
+  if (tlb->l2.ways)
+    level_refill(&tlb->l2, tag, &src);
+  return level_refill(&tlb->l1, tag, &src);
+}
+
 static inline void invalidate(struct vmsim_tlb_level *lv, size_t i) {
   lv->tags[i] = VMSIM_TLB_TAG_INVALID;
   lv->stamps[i] = 0;

@@ -114,6 +114,19 @@ static inline size_t vmsim__tlb_level_find(const struct vmsim_tlb_level *lv, siz
   return SIZE_MAX;
 }
 
+/* The victim of the set that starts at `base`, for a tag known to be
+ * absent: vmsim__tlb_level_find's *victim without the tag compares. */
+static inline size_t vmsim__tlb_level_victim(const struct vmsim_tlb_level *lv, size_t base) {
+  size_t victim = base;
+  uint64_t oldest = lv->stamps[base];
+  for (size_t i = base + 1; i < base + lv->ways; i++) {
+    bool older = lv->stamps[i] < oldest;
+    victim = older ? i : victim;
+    oldest = older ? lv->stamps[i] : oldest;
+  }
+  return victim;
+}
+
 /* Copy `src` into way `i` of `lv` under `tag`, as its set's most recent. */
 static inline struct vmsim_tlb_entry *vmsim__tlb_level_put(struct vmsim_tlb_level *lv, size_t i,
                                                            uint64_t tag,
@@ -171,6 +184,13 @@ static inline struct vmsim_tlb_entry *vmsim__tlb_lookup(struct vmsim_tlb *tlb, u
  */
 struct vmsim_tlb_entry *vmsim__tlb_fill(struct vmsim_tlb *tlb, uint64_t tag, vmsim_pte_t *ptep,
                                         vmsim_pfn_t pfn, bool writable, bool dirty);
+
+/*
+ * vmsim__tlb_fill for a translation that neither level holds, as after a
+ * miss: the page walk's refill, which needs no search for the tag.
+ */
+struct vmsim_tlb_entry *vmsim__tlb_refill(struct vmsim_tlb *tlb, uint64_t tag, vmsim_pte_t *ptep,
+                                          vmsim_pfn_t pfn, bool writable, bool dirty);
 
 /* Drop `tag` from both levels, counting nothing: what the hardware does to
  * the faulting address's entries when it raises a page fault. */
