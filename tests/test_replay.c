@@ -246,10 +246,60 @@ static void test_opt_next_uses(void **state) {
   free(a);
 }
 
+/*
+ * 1024 processes, the most a replay takes, first seen in a shuffled order
+ * and interleaved, with pids that share their low bits (multiples of
+ * 2048), 0 and 2^32 - 1: each keeps its own pages (the same vpns in every
+ * process), as the brute-force counts and Belady's misses show. A 1025th
+ * pid is refused, naming the limit.
+ */
+static void test_many_processes(void **state) {
+  (void)state;
+  enum { NPIDS = 1024, N = 8 * NPIDS };
+  static uint32_t pids[NPIDS];
+  for (uint32_t k = 0; k < NPIDS; k++)
+    pids[k] = k % 2 ? k * 2048u : UINT32_MAX - k * 977u; /* distinct: odd*2048 vs the rest */
+  pids[2] = 0;
+  uint64_t seed = 5;
+  for (uint32_t k = NPIDS - 1; k > 0; k--) { /* Fisher-Yates */
+    uint32_t j = (uint32_t)(test_rand(&seed) % (k + 1)), t = pids[k];
+    pids[k] = pids[j], pids[j] = t;
+  }
+  struct access *a = malloc((N + 1) * sizeof(*a));
+  assert_non_null(a);
+  for (size_t i = 0; i < N; i++) {
+    /* pid i for the first NPIDS accesses, then random ones */
+    a[i].pid = pids[i < NPIDS ? i : test_rand(&seed) % NPIDS];
+    a[i].vaddr = (0x1000 + test_rand(&seed) % 5) << VMSIM_PAGE_SHIFT;
+  }
+  write_trace(a, N);
+  uint64_t pages, segv;
+  uint32_t npids;
+  count_by_sorting(a, N, &pages, &npids, &segv);
+  assert_int_equal(npids, NPIDS);
+  vmsim_replay_result res;
+  replay("opt", 40, &res);
+  assert_int_equal(res.nr_procs, NPIDS);
+  assert_int_equal(res.distinct_pages, pages);
+  assert_int_equal(res.misses, opt_misses(a, N, 40));
+
+  a[N].pid = 12345; /* neither odd*2048 nor UINT32_MAX - even*977: new */
+  a[N].vaddr = 0x1000 << VMSIM_PAGE_SHIFT;
+  write_trace(a, N + 1);
+  vmsim_replay_options opt = {.path = trace_path, .format = VMSIM_TRACE_TEXT, .frames = 40};
+  vmsim_sim *sim = NULL;
+  char err[512];
+  assert_int_equal(vmsim_replay(&opt, &sim, &res, err, sizeof(err)), VMSIM_ERANGE);
+  assert_null(sim);
+  assert_non_null(strstr(err, "more than 1024 processes"));
+  free(a);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_distinct_pages),
     cmocka_unit_test(test_opt_next_uses),
+    cmocka_unit_test(test_many_processes),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -13,6 +13,8 @@
 #include "swap.h"
 
 #define MAX_TRACE_PIDS 1024
+#define PID_SLOT_BITS 11 /* 2^11 = 2 * MAX_TRACE_PIDS slots */
+_Static_assert((1u << PID_SLOT_BITS) >= 2 * MAX_TRACE_PIDS, "pid slots at most half full");
 
 /*
  * Pass 2 reads this many records ahead of the access it replays and hints
@@ -114,17 +116,26 @@ struct replay {
   uint64_t nr, cap;
   uint32_t trace_pids[MAX_TRACE_PIDS], sim_pids[MAX_TRACE_PIDS];
   uint32_t nr_pids;
+  /* trace pid -> 1 + its index, by open addressing; 0 is an empty slot.
+   * Twice MAX_TRACE_PIDS slots keep a probe short with every pid in. */
+  uint16_t pid_slots[1u << PID_SLOT_BITS];
   char *err;
   size_t len;
 };
 
+/* The index of `trace_pid` in trace_pids[], which numbers the pids in the
+ * order they first appear; -1 for a pid past the MAX_TRACE_PIDS-th. */
 static int pid_index(struct replay *rp, uint32_t trace_pid) {
-  for (uint32_t i = 0; i < rp->nr_pids; i++)
-    if (rp->trace_pids[i] == trace_pid)
-      return (int)i;
+  const uint32_t mask = ARRAY_SIZE(rp->pid_slots) - 1;
+  /* The product's top bits: its low ones depend on the pid's low ones only. */
+  uint32_t h = (trace_pid * UINT32_C(0x9e3779b1)) >> (32 - PID_SLOT_BITS);
+  for (; rp->pid_slots[h]; h = (h + 1) & mask)
+    if (rp->trace_pids[rp->pid_slots[h] - 1] == trace_pid)
+      return rp->pid_slots[h] - 1;
   if (rp->nr_pids == MAX_TRACE_PIDS)
     return -1;
   rp->trace_pids[rp->nr_pids] = trace_pid;
+  rp->pid_slots[h] = (uint16_t)(rp->nr_pids + 1);
   return (int)rp->nr_pids++;
 }
 
