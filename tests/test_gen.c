@@ -275,21 +275,69 @@ static uint64_t spec_xoshiro(uint64_t s[4]) {
   return r;
 }
 
-static void spec_uniform(uint64_t seed, uint64_t base, uint64_t n, double write_ratio,
-                         uint64_t *out, size_t count) {
-  uint64_t pages[4], writes[4], x = seed;
+/* A generator's two streams: splitmix64 outputs 1-4 of counter `seed` seed
+ * the page stream, outputs 5-8 the write stream. */
+static void spec_streams(uint64_t seed, uint64_t pages[4], uint64_t writes[4]) {
+  uint64_t x = seed;
   for (int i = 0; i < 4; i++)
     pages[i] = spec_splitmix(&x);
   for (int i = 0; i < 4; i++)
     writes[i] = spec_splitmix(&x);
+}
+
+/* Whether an access writes: its write draw is below write_ratio * 2^64. */
+static uint64_t spec_write(uint64_t writes[4], double write_ratio) {
+  return spec_xoshiro(writes) < (uint64_t)(write_ratio * 18446744073709551616.0);
+}
+
+static void spec_uniform(uint64_t seed, uint64_t base, uint64_t n, double write_ratio,
+                         uint64_t *out, size_t count) {
+  uint64_t pages[4], writes[4];
+  spec_streams(seed, pages, writes);
   const uint64_t reject_below = (UINT64_MAX % n + 1) % n; /* 2^64 mod n */
-  const uint64_t write_below = (uint64_t)(write_ratio * 18446744073709551616.0);
   for (size_t i = 0; i < count; i++) {
     uint64_t d;
     do
       d = spec_xoshiro(pages);
     while (d < reject_below);
-    out[i] = (base + (d % n) * PAGE) | (spec_xoshiro(writes) < write_below);
+    out[i] = (base + (d % n) * PAGE) | spec_write(writes, write_ratio);
+  }
+}
+
+/*
+ * Zipf(theta) over n pages as gen.c specifies it: Hörmann and Derflinger's
+ * rejection-inversion, written here from the paper's formulas with pow()
+ * (the library uses expm1/log1p forms of the same functions):
+ *   h(x) = x^-theta, H(x) = (x^(1-theta) - 1) / (1 - theta) (log x at 1),
+ *   u uniform between H(n + 1/2) and H(3/2) - 1 (a 53-bit draw d / 2^53
+ *   going from the first to the second), x = H^-1(u), k = x rounded (at
+ *   least 1, at most n), accepted if k - x <= s = 2 - H^-1(H(5/2) - h(2))
+ *   or u >= H(k + 1/2) - h(k). Rank k is page k - 1.
+ */
+static double spec_H(double x, double theta) {
+  return theta == 1.0 ? log(x) : (pow(x, 1.0 - theta) - 1.0) / (1.0 - theta);
+}
+static double spec_H_inv(double y, double theta) {
+  return theta == 1.0 ? exp(y) : pow(fmax(1.0 + y * (1.0 - theta), 0.0), 1.0 / (1.0 - theta));
+}
+
+static void spec_zipf(uint64_t seed, uint64_t base, uint64_t n, double theta, double write_ratio,
+                      uint64_t *out, size_t count) {
+  uint64_t pages[4], writes[4];
+  spec_streams(seed, pages, writes);
+  const double lo = spec_H(1.5, theta) - 1.0, hi = spec_H((double)n + 0.5, theta);
+  const double s = 2.0 - spec_H_inv(spec_H(2.5, theta) - pow(2.0, -theta), theta);
+  for (size_t i = 0; i < count; i++) {
+    uint64_t k;
+    for (;;) {
+      double u = hi + (double)(spec_xoshiro(pages) >> 11) * 0x1p-53 * (lo - hi);
+      double x = spec_H_inv(u, theta);
+      k = x < 1.0 ? 1 : (uint64_t)(x + 0.5);
+      k = k > n ? n : k;
+      if ((double)k - x <= s || u >= spec_H((double)k + 0.5, theta) - pow((double)k, -theta))
+        break;
+    }
+    out[i] = (base + (k - 1) * PAGE) | spec_write(writes, write_ratio);
   }
 }
 
@@ -317,13 +365,38 @@ static void test_uniform_follows_spec(void **state) {
   }
 }
 
+/* The Zipf generator draws what its specification says, for exponents
+ * below, at and above 1, over 1 page, 1000 and the largest region. */
+static void test_zipf_follows_spec(void **state) {
+  (void)state;
+  enum { N = 20000 };
+  static const struct {
+    uint64_t seed, pages;
+    double theta, ratio;
+  } runs[] = {{42, 1000, 0.99, 0.5}, {3, 1000, 0.5, 0.2}, {9, 1000, 1.0, 0.8},
+              {11, 1000, 1.5, 0.3}, {7, 1, 0.99, 0.25}, {5, (UINT64_C(1) << 35) - 1, 0.9, 0.75}};
+  for (size_t r = 0; r < ARRAY_SIZE(runs); r++) {
+    vmsim_gen_config cfg = config(VMSIM_GEN_ZIPF, 0, runs[r].pages);
+    cfg.seed = runs[r].seed;
+    cfg.theta = runs[r].theta;
+    cfg.write_ratio = runs[r].ratio;
+    uint64_t *got = record(&cfg, N), *want = malloc(N * sizeof(*want));
+    assert_non_null(want);
+    spec_zipf(runs[r].seed, 0, runs[r].pages, runs[r].theta, runs[r].ratio, want, N);
+    for (size_t i = 0; i < N; i++)
+      if (got[i] != want[i])
+        fail_msg("run %zu access %zu: %#" PRIx64 ", the specification %#" PRIx64, r, i, got[i],
+                 want[i]);
+    free(got);
+    free(want);
+  }
+}
+
 /*
  * The streams of a given seed never change, on any host: these values are
  * kept as a regression guard for published runs. A change here breaks the
- * reproducibility of every earlier experiment. The uniform ones are what
- * spec_uniform() gives (checked below); the Zipf ones were produced by
- * this implementation, whose sampler test_zipf_* check against the
- * distribution.
+ * reproducibility of every earlier experiment. They are what spec_uniform()
+ * and spec_zipf() give (checked below).
  */
 static void test_golden_streams(void **state) {
   (void)state;
@@ -346,6 +419,8 @@ static void test_golden_streams(void **state) {
   uint64_t spec[8];
   spec_uniform(42, 0, 1000, 0.5, spec, 8);
   assert_memory_equal(spec, uniform_want, sizeof(uniform_want));
+  spec_zipf(42, 0, 1000, 0.99, 0.5, spec, 8);
+  assert_memory_equal(spec, zipf_want, sizeof(zipf_want));
   free(u);
   free(z);
 }
@@ -748,6 +823,7 @@ int main(void) {
     cmocka_unit_test(test_phases_switch_at_k),
     cmocka_unit_test(test_determinism),
     cmocka_unit_test(test_uniform_follows_spec),
+    cmocka_unit_test(test_zipf_follows_spec),
     cmocka_unit_test(test_golden_streams),
     cmocka_unit_test(test_golden_streams_fill),
     cmocka_unit_test(test_pages_independent_of_writes),
