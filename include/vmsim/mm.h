@@ -56,7 +56,10 @@ typedef struct vmsim_process_info {
   vmsim_time_t time_ns;   /* simulated time spent: accesses, faults, stalls */
 } vmsim_process_info;
 
-/* Create a simulated file of `pages` pages (contents: distinct per page). */
+/* The largest simulated file: 2^36 pages (256 TiB). */
+#define VMSIM_MAX_FILE_PAGES (UINT64_C(1) << 36)
+/* Create a simulated file of `pages` pages, 1 to VMSIM_MAX_FILE_PAGES
+ * (contents: distinct per page); VMSIM_EINVAL otherwise. */
 VMSIM_EXPORT int vmsim_file_create(vmsim_sim *sim, uint64_t pages, uint32_t *file_id);
 
 /* Create an empty process; its pid goes to *pid. */

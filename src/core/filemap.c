@@ -5,9 +5,6 @@
  */
 #include "mm_types.h"
 
-/* Simulated files are at most 2^36 pages (256 TiB). */
-#define VMSIM_MAX_FILE_PAGES (UINT64_C(1) << 36)
-
 int vmsim_file_create(vmsim_sim *sim, uint64_t pages, uint32_t *file_id) {
   if (!sim || !file_id || pages == 0 || pages > VMSIM_MAX_FILE_PAGES)
     return VMSIM_EINVAL;

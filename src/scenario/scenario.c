@@ -449,8 +449,6 @@ static int parse_vm(struct loader *l, yaml_node_t *vm) {
 /* ---- files --------------------------------------------------------------- */
 
 static const char *const file_keys[] = {"name", "size", NULL};
-/* vmsim_file_create()'s limit (filemap.c): refused here, at the file's line. */
-#define SCN_MAX_FILE_PAGES (UINT64_C(1) << 36)
 
 /* A name unique among the first `n` (name node at `nodes[i]`'s key). */
 static int check_unique(struct loader *l, yaml_node_t *v, const char *what, const char *name,
@@ -484,7 +482,8 @@ static int parse_files(struct loader *l, yaml_node_t *seq) {
         (err = vmsim__yaml_need(&l->y, f, "size", "file", &v)) ||
         (err = pages_of(l, v, "size", &file->pages)))
       return err;
-    if (file->pages > SCN_MAX_FILE_PAGES)
+    /* vmsim_file_create()'s limit, refused here at the file's line. */
+    if (file->pages > VMSIM_MAX_FILE_PAGES)
       return ERRF(l, v, "size: %s is too large (expected: at most 256 TiB, 2^36 pages)",
                   vmsim__yaml_text(v));
   }
