@@ -194,10 +194,6 @@ void vmsim__zap_pte(vmsim_sim *sim, struct vmsim_mm *mm, uint64_t vaddr, vmsim_p
 
 /* ---- the fault handlers ---------------------------------------------- */
 
-static int alloc_failed(const struct vmsim_mm *mm) {
-  return mm->state == VMSIM_PROC_KILLED ? VMSIM_EKILLED : VMSIM_EOOM;
-}
-
 /* A new anon page: zero-filled contents tagged with its virtual page. */
 static struct vmsim_page *alloc_anon_page(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
                                           uint64_t vaddr, uint32_t seq) {
@@ -232,7 +228,7 @@ static int do_anonymous_page(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
                              struct vmsim_vma *vma, uint64_t vaddr) {
   struct vmsim_page *page = alloc_anon_page(sim, cpu, mm, vaddr, 0);
   if (!page)
-    return alloc_failed(mm);
+    return vmsim__alloc_failed_error(mm);
   mm->misses++;
   return map_new_page(sim, mm, vma, vaddr, page, vma->prot & VMSIM_PROT_WRITE);
 }
@@ -251,7 +247,7 @@ static int do_cow(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm, struct vmsi
   if (!was_locked)
     vmsim_page_clear(src, VMSIM_PG_locked);
   if (!page)
-    return alloc_failed(mm);
+    return vmsim__alloc_failed_error(mm);
   sim->token_ledger += seq;
 
   vmsim_pte_t *ptep = vmsim__pte_lookup(&mm->pgt, vaddr, NULL);
@@ -480,13 +476,15 @@ int vmsim_access_batch(vmsim_sim *sim, uint32_t cpu, uint32_t pid, const vmsim_m
   int err = 0;
   size_t i = 0;
   struct vmsim_mm *mm = running_on(sim, cpu, pid, &err);
-  if (mm && !refs && n)
-    err = VMSIM_EINVAL, mm = NULL;
+  if (mm && !refs && n) {
+    err = VMSIM_EINVAL;
+    mm = NULL;
+  }
   if (likely(mm)) {
     enter_mm(mm, cpu);
     for (; i < n; i++) {
       if (unlikely(mm->state != VMSIM_PROC_RUNNING)) {
-        err = mm->state == VMSIM_PROC_KILLED ? VMSIM_EKILLED : VMSIM_ESRCH;
+        err = vmsim__mm_gone_error(mm);
         break;
       }
       if (unlikely(err = access_mm(sim, cpu, mm, pid, refs[i].vaddr, refs[i].write, UINT64_MAX)))

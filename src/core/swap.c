@@ -228,7 +228,7 @@ static int swap_hook_swapin(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
   } else {
     page = vmsim__alloc_user_page(sim, cpu, mm);
     if (!page)
-      return mm->state == VMSIM_PROC_KILLED ? VMSIM_EKILLED : VMSIM_EOOM;
+      return vmsim__alloc_failed_error(mm);
     /* The allocation may have reclaimed, even killed: look again. */
     d = vmsim__swap_dev(sim, entry);
     page->flags |= UINT32_C(1) << VMSIM_PG_anon | UINT32_C(1) << VMSIM_PG_swapbacked;

@@ -108,7 +108,7 @@ static inline int vmsim__mmu_translate_retry(struct vmsim_cpu *cpu, struct vmsim
   uint64_t tag;
   if (unlikely(!vmsim__mmu_begin(asid, vaddr, cost, costs, &tag)))
     return VMSIM_MMU_FAULT_NOT_PRESENT;
-  assert(!vmsim__tlb_level_probe(&cpu->tlb.l1, tag) && !vmsim__tlb_level_probe(&cpu->tlb.l2, tag));
+  assert(!vmsim__tlb_holds(&cpu->tlb, tag));
   cpu->tlb.stats.misses++;
   return vmsim__mmu_walk(cpu, pt, tag, vaddr, is_write, pfn, cost, costs);
 }

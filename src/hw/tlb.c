@@ -95,12 +95,7 @@ struct vmsim_tlb_entry *vmsim__tlb_refill(struct vmsim_tlb *tlb, uint64_t tag, v
   const struct vmsim_tlb_entry src = {
     .ptep = ptep, .pfn = pfn, .writable = writable, .dirty = dirty,
   };
-  size_t unused;
-  (void)unused;
-  assert(vmsim__tlb_level_find(&tlb->l1, vmsim__tlb_level_set(&tlb->l1, tag), tag, &unused) ==
-             SIZE_MAX &&
-         (!tlb->l2.ways || vmsim__tlb_level_find(&tlb->l2, vmsim__tlb_level_set(&tlb->l2, tag),
-                                                 tag, &unused) == SIZE_MAX));
+  assert(!vmsim__tlb_holds(tlb, tag));
   if (tlb->l2.ways)
     level_refill(&tlb->l2, tag, &src);
   return level_refill(&tlb->l1, tag, &src);

@@ -127,6 +127,15 @@ static inline size_t vmsim__tlb_level_victim(const struct vmsim_tlb_level *lv, s
   return victim;
 }
 
+/* Whether either level holds `tag` (no LRU update: for assertions). */
+static inline bool vmsim__tlb_holds(const struct vmsim_tlb *tlb, uint64_t tag) {
+  size_t unused;
+  return vmsim__tlb_level_find(&tlb->l1, vmsim__tlb_level_set(&tlb->l1, tag), tag, &unused) !=
+             SIZE_MAX ||
+         vmsim__tlb_level_find(&tlb->l2, vmsim__tlb_level_set(&tlb->l2, tag), tag, &unused) !=
+             SIZE_MAX;
+}
+
 /* Copy `src` into way `i` of `lv` under `tag`, as its set's most recent. */
 static inline struct vmsim_tlb_entry *vmsim__tlb_level_put(struct vmsim_tlb_level *lv, size_t i,
                                                            uint64_t tag,
