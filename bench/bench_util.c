@@ -36,17 +36,14 @@ uint64_t bench_scaled(uint64_t n, uint64_t min) {
   return v < (double)min ? min : (uint64_t)v;
 }
 
-double bench_now(void) {
+static double clock_seconds(clockid_t clock) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(clock, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-double bench_cpu_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+double bench_now(void) { return clock_seconds(CLOCK_MONOTONIC); }
+double bench_cpu_now(void) { return clock_seconds(CLOCK_PROCESS_CPUTIME_ID); }
 
 void bench_fail(const char *fmt, ...) {
   va_list ap;

@@ -189,7 +189,9 @@ static inline struct vmsim_tlb_entry *vmsim__tlb_lookup(struct vmsim_tlb *tlb, u
 /*
  * Install a translation in both levels (replacing an entry with the same
  * tag, else an invalid way, else the set's least recently used). Returns
- * the L1 entry.
+ * the L1 entry. The MMU itself only ever installs a translation after a
+ * miss, with vmsim__tlb_refill(); this general form is for setting up TLB
+ * states (the tests), where the tag may already be present.
  */
 struct vmsim_tlb_entry *vmsim__tlb_fill(struct vmsim_tlb *tlb, uint64_t tag, vmsim_pte_t *ptep,
                                         vmsim_pfn_t pfn, bool writable, bool dirty);

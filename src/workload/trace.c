@@ -44,7 +44,7 @@ struct vmsim_trace {
   uint32_t pid;
 
   /* The source: a descriptor (owned if we opened it) or a stdio stream;
-   * or the whole file mapped at map, map_len bytes, and [pos, end) in it. */
+   * for a mapped file, [pos, end) lies in the window mapped at map. */
   int fd;
   bool own_fd;
   FILE *fp;
