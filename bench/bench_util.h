@@ -92,7 +92,8 @@ typedef struct bench_run {
  * fails the benchmark if it cannot be started. */
 void bench_spawn(const char *const argv[], bench_run *r);
 /* Fail the benchmark unless the command exited 0 and its json says
- * "check": "ok" and "integrity_errors": 0. */
+ * "check": "ok" and (but for the frames engine, which has no machine)
+ * "integrity_errors": 0. */
 void bench_expect_ok(const bench_run *r, const char *what);
 void bench_run_free(bench_run *r);
 

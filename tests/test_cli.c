@@ -96,23 +96,44 @@ static void write_trace(const char *name, const unsigned *pages, size_t n) {
   fclose(f);
 }
 
-static uint64_t replay_misses(const char *trace, const char *policy, unsigned frames) {
+/* The misses of a replay on `engine` (NULL: the default, auto). */
+static uint64_t replay_misses_on(const char *trace, const char *policy, unsigned frames,
+                                 const char *engine) {
   char args[256];
-  struct result r;
-  snprintf(args, sizeof(args), "replay %s --trace-format text --frames %u --policy %s --output json",
-           trace, frames, policy);
+  static struct result r;
+  snprintf(args, sizeof(args),
+           "replay %s --trace-format text --frames %u --policy %s --output json%s%s", trace,
+           frames, policy, engine ? " --engine " : "", engine ? engine : "");
   vmsim(&r, args);
   if (r.status != 0)
     fail_msg("vmsim %s: status %d\n%s", args, r.status, r.err);
   return json_u64(r.out, "misses");
 }
 
+static uint64_t replay_misses(const char *trace, const char *policy, unsigned frames) {
+  return replay_misses_on(trace, policy, frames, NULL);
+}
+
+/* Belady's reference string, as belady.txt. */
+static const unsigned belady[] = {1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5};
+
+static void write_belady(void) { write_trace("belady.txt", belady, ARRAY_SIZE(belady)); }
+
+/* A skewed mix over 40 pages, as mix.txt. */
+#define MIX_LEN 1500
+
+static void write_mix(unsigned s[MIX_LEN]) {
+  uint64_t seed = 42;
+  for (size_t i = 0; i < MIX_LEN; i++)
+    s[i] = (unsigned)(test_rand(&seed) % 100 < 70 ? test_rand(&seed) % 10 : test_rand(&seed) % 40);
+  write_trace("mix.txt", s, MIX_LEN);
+}
+
 /* Belady's anomaly: FIFO on 1,2,3,4,1,2,5,1,2,3,4,5 misses 9 times with 3
  * frames and 10 times with 4 (Belady, Nelson, Shedler 1969). */
 static void test_replay_belady(void **state) {
   (void)state;
-  static const unsigned s[] = {1, 2, 3, 4, 1, 2, 5, 1, 2, 3, 4, 5};
-  write_trace("belady.txt", s, ARRAY_SIZE(s));
+  write_belady();
   assert_int_equal(replay_misses("belady.txt", "fifo", 3), 9);
   assert_int_equal(replay_misses("belady.txt", "fifo", 4), 10);
 }
@@ -156,11 +177,8 @@ static unsigned ref_misses(const unsigned *s, size_t n, unsigned frames, bool op
 
 static void test_replay_lru_opt_vs_bruteforce(void **state) {
   (void)state;
-  unsigned s[1500];
-  uint64_t seed = 42;
-  for (size_t i = 0; i < ARRAY_SIZE(s); i++) /* a skewed mix over 40 pages */
-    s[i] = (unsigned)(test_rand(&seed) % 100 < 70 ? test_rand(&seed) % 10 : test_rand(&seed) % 40);
-  write_trace("mix.txt", s, ARRAY_SIZE(s));
+  unsigned s[MIX_LEN];
+  write_mix(s);
   for (unsigned frames = 5; frames <= 25; frames += 10) {
     assert_int_equal(replay_misses("mix.txt", "lru", frames),
                      ref_misses(s, ARRAY_SIZE(s), frames, false));
@@ -168,6 +186,78 @@ static void test_replay_lru_opt_vs_bruteforce(void **state) {
     assert_int_equal(replay_misses("mix.txt", "opt", frames),
                      ref_misses(s, ARRAY_SIZE(s), frames, true));
   }
+}
+
+/* The string value of `key` in a JSON output, in buf. */
+static const char *json_str(const char *json, const char *key, char *buf, size_t len) {
+  char pat[64];
+  snprintf(pat, sizeof(pat), "\"%s\": \"", key);
+  const char *p = strstr(json, pat);
+  if (!p)
+    fail_msg("no %s in output:\n%s", key, json);
+  p += strlen(pat);
+  size_t n = strcspn(p, "\"");
+  assert_true(n < len);
+  memcpy(buf, p, n);
+  buf[n] = 0;
+  return buf;
+}
+
+/*
+ * Both replay engines on the traces above: --engine machine and --engine
+ * frames count the same misses, for every policy with a frames model, and
+ * those of the tests above (Belady's 9 and 10, the brute-force LRU and
+ * OPT counts).
+ */
+static void test_replay_engines_agree(void **state) {
+  (void)state;
+  write_belady();
+  for (unsigned frames = 3; frames <= 4; frames++) {
+    uint64_t m = replay_misses_on("belady.txt", "fifo", frames, "machine");
+    assert_int_equal(m, frames == 3 ? 9 : 10);
+    assert_int_equal(replay_misses_on("belady.txt", "fifo", frames, "frames"), m);
+  }
+  unsigned s[MIX_LEN];
+  write_mix(s);
+  static const char *const policies[] = {"fifo", "lru", "clock", "opt"};
+  for (unsigned frames = 5; frames <= 25; frames += 10) {
+    for (size_t i = 0; i < ARRAY_SIZE(policies); i++) {
+      uint64_t m = replay_misses_on("mix.txt", policies[i], frames, "machine");
+      uint64_t f = replay_misses_on("mix.txt", policies[i], frames, "frames");
+      if (m != f)
+        fail_msg("mix.txt, %s, %u frames: machine %" PRIu64 " misses, frames %" PRIu64,
+                 policies[i], frames, m, f);
+      if (strcmp(policies[i], "lru") == 0 || strcmp(policies[i], "opt") == 0)
+        assert_int_equal(m, ref_misses(s, MIX_LEN, frames, policies[i][0] == 'o'));
+    }
+  }
+}
+
+/*
+ * --engine: an unknown engine is a usage error naming the option; frames
+ * with a policy that has no frames model is one naming the policy. The
+ * JSON report says which engine ran: frames by default with --frames and
+ * a policy that has a model, the machine when asked for.
+ */
+static void test_replay_engine_option(void **state) {
+  (void)state;
+  write_belady();
+  expect_error("replay belady.txt --trace-format text --frames 4 --engine bogus", 2, "--engine");
+  expect_error("replay belady.txt --trace-format text --engine frames --policy twolist --frames 4",
+               2, "twolist");
+  static struct result r;
+  char engine[32];
+  vmsim(&r, "replay belady.txt --trace-format text --frames 4 --policy fifo --output json");
+  if (r.status != 0)
+    fail_msg("status %d\n%s", r.status, r.err);
+  assert_string_equal(json_str(r.out, "engine", engine, sizeof(engine)), "frames");
+  assert_int_equal(json_u64(r.out, "misses"), 10);
+  vmsim(&r, "replay belady.txt --trace-format text --frames 4 --policy fifo --engine machine "
+            "--output json");
+  if (r.status != 0)
+    fail_msg("status %d\n%s", r.status, r.err);
+  assert_string_equal(json_str(r.out, "engine", engine, sizeof(engine)), "machine");
+  assert_int_equal(json_u64(r.out, "misses"), 10);
 }
 
 /* ---- determinism --------------------------------------------------------- */
@@ -218,6 +308,8 @@ int main(void) {
     cmocka_unit_test(test_trace_errors),
     cmocka_unit_test(test_replay_belady),
     cmocka_unit_test(test_replay_lru_opt_vs_bruteforce),
+    cmocka_unit_test(test_replay_engines_agree),
+    cmocka_unit_test(test_replay_engine_option),
     cmocka_unit_test(test_run_twice_identical),
     cmocka_unit_test(test_default_and_policies),
   };

@@ -5,43 +5,16 @@
  * OPT policy, each checked against a brute-force count made here from the
  * accesses the test wrote.
  */
-#include "vmsim_test.h"
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
-
-static char tmp_dir[256], trace_path[320];
+#include "replay_test.h"
 
 static int setup(void **state) {
   (void)state;
-  const char *base = getenv("TMPDIR");
-  snprintf(tmp_dir, sizeof(tmp_dir), "%s/vmsim-replay-XXXXXX", base && *base ? base : "/tmp");
-  if (!mkdtemp(tmp_dir))
-    return -1;
-  snprintf(trace_path, sizeof(trace_path), "%s/trace.txt", tmp_dir);
-  return 0;
+  return replay_test_setup("replay");
 }
 
 static int teardown(void **state) {
   (void)state;
-  unlink(trace_path);
-  return rmdir(tmp_dir);
-}
-
-struct access {
-  uint32_t pid;
-  uint64_t vaddr;
-};
-
-/* Write the accesses as a text trace ("PID R ADDRESS"), reads and writes
- * alternating. */
-static void write_trace(const struct access *a, size_t n) {
-  FILE *f = fopen(trace_path, "w");
-  assert_non_null(f);
-  for (size_t i = 0; i < n; i++)
-    fprintf(f, "%u %c %" PRIx64 "\n", a[i].pid, i % 2 ? 'W' : 'R', a[i].vaddr);
-  assert_int_equal(fclose(f), 0);
+  return replay_test_teardown();
 }
 
 static void replay(const char *policy, uint64_t frames, vmsim_replay_result *res) {
@@ -57,37 +30,6 @@ static void replay(const char *policy, uint64_t frames, vmsim_replay_result *res
 }
 
 /* ---- the brute force --------------------------------------------------- */
-
-#define PAGE_OF(a) ((a).vaddr >> VMSIM_PAGE_SHIFT)
-
-static bool is_page(const struct access *a) { return a->vaddr < VMSIM_TASK_SIZE; }
-
-/* Access indices ordered by (pid, vpn), then by position in the trace. */
-static const struct access *sort_base;
-
-static int by_page_then_time(const void *x, const void *y) {
-  const struct access *a = &sort_base[*(const size_t *)x], *b = &sort_base[*(const size_t *)y];
-  if (a->pid != b->pid)
-    return a->pid < b->pid ? -1 : 1;
-  if (PAGE_OF(*a) != PAGE_OF(*b))
-    return PAGE_OF(*a) < PAGE_OF(*b) ? -1 : 1;
-  return *(const size_t *)x < *(const size_t *)y ? -1 : 1;
-}
-
-/* The page accesses' indices, sorted; returns how many. */
-static size_t sorted_page_accesses(const struct access *a, size_t n, size_t *idx) {
-  size_t m = 0;
-  for (size_t i = 0; i < n; i++)
-    if (is_page(&a[i]))
-      idx[m++] = i;
-  sort_base = a;
-  qsort(idx, m, sizeof(*idx), by_page_then_time);
-  return m;
-}
-
-static bool same_page(const struct access *a, const struct access *b) {
-  return a->pid == b->pid && PAGE_OF(*a) == PAGE_OF(*b);
-}
 
 /* Brute-force figures of a trace: distinct (pid, vpn) pages below 2^47,
  * distinct pids, accesses beyond the address space. */
@@ -147,56 +89,6 @@ static uint64_t opt_misses(const struct access *a, size_t n, unsigned frames) {
   free(idx);
   free(next);
   return misses;
-}
-
-/* ---- the traces --------------------------------------------------------- */
-
-#define NR_VPNS (VMSIM_TASK_SIZE >> VMSIM_PAGE_SHIFT)
-
-/*
- * Runs of 1 to 8 accesses, each run by one pid to pages near one another
- * (runs on one 64-page chunk and runs across chunk boundaries), of these
- * kinds: a dense region of 270 pages from 70 below vpn 0x10000 (a multiple
- * of 64) to 200 above it; the pages at the edges of chunks and of the
- * address space (vpn 0, 63, 64, 2^35 - 64, 2^35 - 1); sparse pages
- * anywhere below 2^47; and addresses at or beyond 2^47 (segvs, not pages),
- * the top of the 64-bit space included. Pids 0, 7 and 2^32 - 1 share
- * vpns; pid 99 only ever touches addresses beyond 2^47.
- */
-static void generate(struct access *a, size_t n, uint64_t seed) {
-  static const uint32_t pids[] = {0, 7, UINT32_MAX};
-  static const uint64_t edges[] = {0, 63, 64, NR_VPNS - 64, NR_VPNS - 1};
-  size_t i = 0;
-  while (i < n) {
-    uint64_t r = test_rand(&seed);
-    uint32_t pid = pids[r % ARRAY_SIZE(pids)];
-    unsigned kind = (unsigned)(r >> 8) % 8, len = 1 + (unsigned)(r >> 16) % 8;
-    uint64_t vpn;
-    switch (kind) {
-    case 0: case 1: case 2: case 3: vpn = 0x10000 - 70 + (r >> 24) % 270; break;
-    case 4: vpn = edges[(r >> 24) % ARRAY_SIZE(edges)]; break;
-    case 5: vpn = (r >> 24) % NR_VPNS; break;
-    default: vpn = NR_VPNS + (r >> 24) % 1000; break; /* beyond 2^47 */
-    }
-    for (unsigned k = 0; k < len && i < n; k++, i++) {
-      uint64_t v = vpn + (test_rand(&seed) % 5); /* the same page or a few after */
-      uint64_t offset = test_rand(&seed) % VMSIM_PAGE_SIZE;
-      a[i].pid = kind >= 6 && k == 0 ? 99 : pid;
-      a[i].vaddr = v < NR_VPNS ? (v << VMSIM_PAGE_SHIFT) + offset
-                               : VMSIM_TASK_SIZE + v * 7 + offset;
-      if (kind == 7 && k == 1)
-        a[i].vaddr = UINT64_MAX;
-    }
-  }
-}
-
-/* n generated accesses (malloc'ed), written as the trace. */
-static struct access *generate_trace(size_t n, uint64_t seed) {
-  struct access *a = malloc(n * sizeof(*a));
-  assert_non_null(a);
-  generate(a, n, seed);
-  write_trace(a, n);
-  return a;
 }
 
 /* ---- the tests ----------------------------------------------------------- */
@@ -271,6 +163,7 @@ static void test_many_processes(void **state) {
     /* pid i for the first NPIDS accesses, then random ones */
     a[i].pid = pids[i < NPIDS ? i : test_rand(&seed) % NPIDS];
     a[i].vaddr = (0x1000 + test_rand(&seed) % 5) << VMSIM_PAGE_SHIFT;
+    a[i].write = i % 2;
   }
   write_trace(a, N);
   uint64_t pages, segv;
@@ -285,6 +178,7 @@ static void test_many_processes(void **state) {
 
   a[N].pid = 12345; /* neither odd*2048 nor UINT32_MAX - even*977: new */
   a[N].vaddr = 0x1000 << VMSIM_PAGE_SHIFT;
+  a[N].write = false;
   write_trace(a, N + 1);
   vmsim_replay_options opt = {.path = trace_path, .format = VMSIM_TRACE_TEXT, .frames = 40};
   vmsim_sim *sim = NULL;

@@ -124,31 +124,73 @@ VMSIM_EXPORT int vmsim_scenario_run(const vmsim_scenario *scn, const vmsim_run_o
 
 /* ---- replaying a trace ------------------------------------------------- */
 
+/*
+ * What a replay simulates.
+ *
+ * MACHINE: the whole memory manager. Every pid becomes a process, every
+ *   access goes through the MMU, the TLBs and the page tables, a miss is a
+ *   page fault that reclaims through the reverse map and swaps; vmstat,
+ *   TLB and invariant checks are all there. Any policy, plugins included.
+ * FRAMES: `frames` page frames and a policy, nothing else: an access hits
+ *   if its page is in a frame, else it misses and, with every frame in
+ *   use, the policy's victim leaves. The miss count (and its split into
+ *   first touches and refaults) is the same as the MACHINE engine's with
+ *   the same frames and policy -- tests/test_replay_frames.c checks it --
+ *   at some ten times the speed. Only policies with a frames model:
+ *   vmsim_replay_frames_model().
+ * AUTO: FRAMES when `frames` > 0 and the policy has a frames model, else
+ *   MACHINE; vmsim_replay_result.engine says which ran. What `vmsim replay`
+ *   uses unless told otherwise.
+ */
+enum vmsim_replay_engine {
+  VMSIM_REPLAY_MACHINE,
+  VMSIM_REPLAY_FRAMES,
+  VMSIM_REPLAY_AUTO,
+};
+
 typedef struct vmsim_replay_options {
   const char *path;                  /* the trace */
   enum vmsim_trace_format format;
   /* > 0: the trace's pages get exactly this many frames, reclaim is on
    * demand (one page evicted when no frame is free; no watermarks, no
-   * kswapd): the textbook demand-paging count. 0: the default machine. */
+   * kswapd): the textbook demand-paging count. 0: the default machine
+   * (MACHINE engine only). */
   uint64_t frames;
-  const char *policy;                /* NULL: the default */
+  const char *policy;                /* NULL: the default, "clock" */
   const vmsim_run_options *run;      /* progress, checks; NULL: defaults */
+  enum vmsim_replay_engine engine;   /* 0: MACHINE */
 } vmsim_replay_options;
 
 typedef struct vmsim_replay_result {
-  uint64_t accesses;   /* accesses replayed */
-  uint64_t misses;     /* accesses that found their page not in memory */
-  uint64_t segv;       /* accesses outside the simulated address space */
+  enum vmsim_replay_engine engine;   /* the one that ran: MACHINE or FRAMES */
+  uint64_t accesses;     /* accesses replayed */
+  uint64_t misses;       /* accesses that found their page not in memory */
+  uint64_t major_faults; /* misses on a page that had been in memory before (swap-ins) */
+  uint64_t segv;         /* accesses outside the simulated address space */
   uint64_t distinct_pages;
-  uint32_t nr_procs;   /* distinct pids in the trace */
+  uint32_t nr_procs;     /* distinct pids in the trace */
+  /* FRAMES engine only (the machine's own counts are in its vmstat):
+   * pages evicted, and those of them written since they were brought in. */
+  uint64_t evictions, dirty_evictions;
 } vmsim_replay_result;
 
+/* Does the policy `name` have a model in the FRAMES engine? (fifo, clock,
+ * lru and opt do: their results there equal the machine's.) */
+VMSIM_EXPORT bool vmsim_replay_frames_model(const char *name);
+
 /*
- * Replay a trace: every pid of the trace becomes a process with the whole
- * address space mapped as anonymous memory, and the accesses run in trace
- * order on CPU 0. The trace is read twice: once to validate it and size the
- * swap (and to compute each access's next use when the policy asks for its
- * future), once to replay it. On success *out_sim holds the machine.
+ * Replay a trace. MACHINE: every pid of the trace becomes a process with
+ * the whole address space mapped as anonymous memory, and the accesses run
+ * in trace order on CPU 0; on success *out_sim holds the machine. FRAMES:
+ * *out_sim is set to NULL. The trace is read twice by MACHINE and by opt
+ * (once to validate it and size the swap, and to compute each access's
+ * next use when the policy asks for its future; once to replay it), once
+ * by the other FRAMES models, which stop at the first bad record with the
+ * error and no result. Errors: VMSIM_EINVAL (a missing argument),
+ * VMSIM_ECONFIG (an unknown policy; FRAMES without frames or a frames
+ * model), VMSIM_EPARSE or VMSIM_EIO (the trace), VMSIM_ERANGE (more than
+ * 1024 pids, or more pages than the host can hold), VMSIM_ENOMEM; err
+ * says what.
  */
 VMSIM_EXPORT int vmsim_replay(const vmsim_replay_options *opt, vmsim_sim **out_sim,
                               vmsim_replay_result *res, char *err, size_t len);

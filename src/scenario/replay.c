@@ -8,13 +8,9 @@
 
 #include <inttypes.h>
 
-#include "mm_types.h"
 #include "pace.h"
+#include "replay.h"
 #include "swap.h"
-
-#define MAX_TRACE_PIDS 1024
-#define PID_SLOT_BITS 11 /* 2^11 = 2 * MAX_TRACE_PIDS slots */
-_Static_assert((1u << PID_SLOT_BITS) >= 2 * MAX_TRACE_PIDS, "pid slots at most half full");
 
 /*
  * Pass 2 reads this many records ahead of the access it replays and hints
@@ -25,72 +21,6 @@ _Static_assert((1u << PID_SLOT_BITS) >= 2 * MAX_TRACE_PIDS, "pid slots at most h
  * next accesses overlap the work of this one. They change no result.
  */
 #define REPLAY_AHEAD 16
-
-/*
- * Pass 1's set of the trace's pages: an open-addressing hash table (linear
- * probing, a power-of-two size at most half full, Fibonacci hashing: the
- * key times 2^64 / phi, top bits kept) of 16-byte entries. A page's key is
- * its process's index in trace_pids[] and its vpn, page_key(); what an
- * entry covers depends on the policy:
- *
- *  - Without VMSIM_POLICY_F_FUTURE, pass 1 only counts the distinct pages
- *    (to size swap), so an entry is a chunk of 64 pages, keyed by
- *    page_key() >> 6, and its value the bitmap of the pages seen; a new bit
- *    is a new page. A dense trace needs 1/64 of the entries a table of
- *    pages would: the 1 M pages of the replay benchmark take 512 KiB, which
- *    stays in the host's cache, where a table of pages took 48 MiB and a
- *    host cache miss per record. A sparse trace, a chunk per page, costs 32
- *    to 64 bytes a page (the table is a quarter to half full), where the
- *    table of pages took 48 to 96.
- *  - With it (Belady's OPT), each access must learn its next use, so an
- *    entry is one page, and its value 1 + the number of its latest access:
- *    the next access to the page becomes that one's next use. Chunks of
- *    64 such values would pack a dense trace tighter (17 MB rather than
- *    32 MiB for the benchmark's pages), but cost a sparse one over 1 KiB a
- *    page; OPT is the reference to check against, not the fast path.
- *
- * Either way a used entry's value is never 0, so 0 marks an empty slot and
- * a zeroed table is empty. A one-entry cache in front of the table catches
- * the runs of records on one chunk or page that traces are full of (a loop
- * over an array, code running on in one page).
- */
-#define PAGE_SET_MIN_SLOTS 1024
-#define CHUNK_SHIFT 6 /* 64 pages, the bits of a value */
-
-/* A process index above the vpn: vpns of the 47-bit space have 35 bits. */
-#define PAGE_KEY_VPN_BITS 35
-_Static_assert(VMSIM_TASK_SIZE >> VMSIM_PAGE_SHIFT == UINT64_C(1) << PAGE_KEY_VPN_BITS,
-               "page_key() puts the process index above the vpn");
-
-struct page_entry {
-  uint64_t key;
-  uint64_t val; /* the bitmap of a chunk, or 1 + the latest access to a page; 0: empty */
-};
-
-struct page_set {
-  struct page_entry *slots;
-  uint64_t mask, used;      /* used: slots taken */
-  unsigned shift;           /* 64 - log2(slots): the hash keeps the top bits */
-  unsigned chunk_shift;     /* CHUNK_SHIFT, or 0 for one page per entry */
-  uint64_t pages;           /* distinct pages seen */
-  uint64_t pages_bound;     /* the distinct pages check_fits() last allowed for */
-  uint64_t last_key;        /* the one-entry cache: the last key looked up */
-  struct page_entry *last;  /* and its entry; none while last_key is NO_KEY */
-};
-
-#define NO_KEY UINT64_MAX /* keys have 45 bits */
-
-static uint64_t page_key(uint32_t pid_index, uint64_t vpn) {
-  return (uint64_t)pid_index << PAGE_KEY_VPN_BITS | vpn;
-}
-
-/* The entry of `key`, or the empty slot where it belongs. */
-static ALWAYS_INLINE struct page_entry *page_set_find(const struct page_set *s, uint64_t key) {
-  uint64_t h = key * UINT64_C(0x9e3779b97f4a7c15) >> s->shift;
-  while (s->slots[h].val && s->slots[h].key != key)
-    h = (h + 1) & s->mask;
-  return &s->slots[h];
-}
 
 /* Make the table `slots` slots (a power of two), moving every entry. */
 static int page_set_resize(struct page_set *s, uint64_t slots) {
@@ -109,37 +39,7 @@ static int page_set_resize(struct page_set *s, uint64_t slots) {
   return 0;
 }
 
-struct replay {
-  const vmsim_replay_options *opt;
-  bool future;
-  uint64_t *next_use; /* per access, when the policy needs the future */
-  uint64_t nr, cap;
-  uint32_t trace_pids[MAX_TRACE_PIDS], sim_pids[MAX_TRACE_PIDS];
-  uint32_t nr_pids;
-  /* trace pid -> 1 + its index, by open addressing; 0 is an empty slot.
-   * Twice MAX_TRACE_PIDS slots keep a probe short with every pid in. */
-  uint16_t pid_slots[1u << PID_SLOT_BITS];
-  char *err;
-  size_t len;
-};
-
-/* The index of `trace_pid` in trace_pids[], which numbers the pids in the
- * order they first appear; -1 for a pid past the MAX_TRACE_PIDS-th. */
-static int pid_index(struct replay *rp, uint32_t trace_pid) {
-  const uint32_t mask = ARRAY_SIZE(rp->pid_slots) - 1;
-  /* The product's top bits: its low ones depend on the pid's low ones only. */
-  uint32_t h = (trace_pid * UINT32_C(0x9e3779b1)) >> (32 - PID_SLOT_BITS);
-  for (; rp->pid_slots[h]; h = (h + 1) & mask)
-    if (rp->trace_pids[rp->pid_slots[h] - 1] == trace_pid)
-      return rp->pid_slots[h] - 1;
-  if (rp->nr_pids == MAX_TRACE_PIDS)
-    return -1;
-  rp->trace_pids[rp->nr_pids] = trace_pid;
-  rp->pid_slots[h] = (uint16_t)(rp->nr_pids + 1);
-  return (int)rp->nr_pids++;
-}
-
-static int open_trace(struct replay *rp, vmsim_trace **t) {
+int vmsim__replay_open(struct replay *rp, vmsim_trace **t) {
   char msg[512];
   int err = vmsim_trace_open(t, rp->opt->path, rp->opt->format, NULL, msg, sizeof(msg));
   return err ? vmsim__errf(rp->err, rp->len, err, "%s", msg) : 0;
@@ -151,14 +51,15 @@ static int open_trace(struct replay *rp, vmsim_trace **t) {
  * Pass 1 refuses it before it thrashes the host: each time the page set or
  * the next-use array is about to grow, and each time the distinct pages
  * reach the count last allowed for, the host memory the replay would need
- * -- the set's slots, the next uses, and the swap slot replay_config()
- * gives every distinct page (struct vmsim_swap_slot), for up to `pages`
- * pages -- must fit in the host's physical memory. The machine itself is
- * checked later by vmsim_config_validate().
+ * -- the set's slots, the next uses, and rp->page_bytes for each of up to
+ * `pages` pages (the MACHINE engine's swap slot, struct vmsim_swap_slot,
+ * which replay_config() gives every distinct page) -- must fit in the
+ * host's physical memory. The machine itself is checked later by
+ * vmsim_config_validate(), the FRAMES engine's frames by frames.c.
  */
 static int check_fits(struct replay *rp, const struct page_set *s, uint64_t slots,
                       uint64_t pages, uint64_t next_uses) {
-  uint64_t need = slots * sizeof(struct page_entry) + pages * sizeof(struct vmsim_swap_slot) +
+  uint64_t need = slots * sizeof(struct page_entry) + pages * rp->page_bytes +
                   next_uses * sizeof(*rp->next_use);
   uint64_t host = vmsim__host_memory();
   if (need <= host)
@@ -177,9 +78,9 @@ static int out_of_memory(struct replay *rp) {
   return vmsim__errf(rp->err, rp->len, VMSIM_ENOMEM, "replay: out of host memory");
 }
 
-static int page_set_init(struct replay *rp, struct page_set *s) {
+int vmsim__page_set_init(struct replay *rp, struct page_set *s, unsigned chunk_shift) {
   memset(s, 0, sizeof(*s));
-  s->chunk_shift = rp->future ? 0 : CHUNK_SHIFT;
+  s->chunk_shift = chunk_shift;
   s->pages_bound = PAGE_SET_MIN_SLOTS; /* a first check, for as many pages as slots */
   int rc = check_fits(rp, s, PAGE_SET_MIN_SLOTS, s->pages_bound, 0);
   if (!rc && page_set_resize(s, PAGE_SET_MIN_SLOTS))
@@ -189,7 +90,7 @@ static int page_set_init(struct replay *rp, struct page_set *s) {
 
 /* The slow stage of page_set_get(): a new key goes in the empty slot *e,
  * in a table grown first if it would be more than half full. */
-static NOINLINE int page_set_add(struct replay *rp, struct page_set *s, uint64_t key,
+NOINLINE int vmsim__page_set_add(struct replay *rp, struct page_set *s, uint64_t key,
                                  struct page_entry **e) {
   if (2 * (s->used + 1) > s->mask + 1) {
     int rc = check_fits(rp, s, 2 * (s->mask + 1), s->pages_bound, rp->cap);
@@ -204,28 +105,9 @@ static NOINLINE int page_set_add(struct replay *rp, struct page_set *s, uint64_t
   return 0;
 }
 
-/* The entry of `key` in *e, added with value 0 if new: the caller sets its
- * value before the next lookup. */
-static ALWAYS_INLINE int page_set_get(struct replay *rp, struct page_set *s, uint64_t key,
-                                      struct page_entry **e) {
-  if (s->last_key == key) {
-    *e = s->last;
-    return 0;
-  }
-  *e = page_set_find(s, key);
-  if (!(*e)->val) {
-    int rc = page_set_add(rp, s, key, e);
-    if (rc)
-      return rc;
-  }
-  s->last_key = key;
-  s->last = *e;
-  return 0;
-}
-
 /* Count a page not seen before: past the count the host was checked for,
  * check it again for twice as many. */
-static int page_set_count(struct replay *rp, struct page_set *s) {
+int vmsim__page_set_count(struct replay *rp, struct page_set *s) {
   if (s->pages == s->pages_bound) {
     int rc = check_fits(rp, s, s->mask + 1, 2 * s->pages_bound, rp->cap);
     if (rc)
@@ -234,27 +116,6 @@ static int page_set_count(struct replay *rp, struct page_set *s) {
   }
   s->pages++;
   return 0;
-}
-
-/* Access number rp->nr, to `page` (a page_key()): count the page if it is
- * new and, for the future, make this access its previous one's next use. */
-static ALWAYS_INLINE int see_page(struct replay *rp, struct page_set *s, uint64_t page) {
-  struct page_entry *e;
-  bool fresh;
-  int rc = page_set_get(rp, s, page >> s->chunk_shift, &e);
-  if (rc)
-    return rc;
-  if (rp->future) {
-    fresh = !e->val;
-    if (!fresh)
-      rp->next_use[e->val - 1] = rp->nr;
-    e->val = rp->nr + 1;
-  } else {
-    uint64_t bit = UINT64_C(1) << (page & 63);
-    fresh = !(e->val & bit);
-    e->val |= bit;
-  }
-  return fresh ? page_set_count(rp, s) : 0;
 }
 
 /* Make room for twice as many next uses. */
@@ -272,14 +133,14 @@ static int grow_next_use(struct replay *rp, const struct page_set *s) {
 }
 
 /* Pass 1: validate, count pages and pids, record next uses. */
-static int scan_trace(struct replay *rp, vmsim_replay_result *res) {
+int vmsim__replay_scan(struct replay *rp, vmsim_replay_result *res) {
   struct page_set set;
   vmsim_trace *t;
   vmsim_memref ref;
-  int rc = open_trace(rp, &t);
+  int rc = vmsim__replay_open(rp, &t);
   if (rc)
     return rc;
-  if ((rc = page_set_init(rp, &set))) {
+  if ((rc = vmsim__page_set_init(rp, &set, rp->future ? 0 : CHUNK_SHIFT))) {
     vmsim_trace_close(t);
     return rc;
   }
@@ -298,7 +159,7 @@ static int scan_trace(struct replay *rp, vmsim_replay_result *res) {
     /* An address outside the address space is a segv in pass 2: no page
      * to count, nothing to remember about it. */
     if (ref.vaddr < VMSIM_TASK_SIZE &&
-        (rc = see_page(rp, &set, page_key((uint32_t)idx, ref.vaddr >> VMSIM_PAGE_SHIFT))))
+        (rc = see_page(rp, &set, page_key((uint32_t)idx, ref.vaddr >> VMSIM_PAGE_SHIFT))) < 0)
       break;
     rp->nr++;
   }
@@ -347,11 +208,40 @@ int vmsim_replay(const vmsim_replay_options *opt, vmsim_sim **out_sim, vmsim_rep
   }
   rp->future = ops && vmsim__ops_covers(ops, flags) && (ops->flags & VMSIM_POLICY_F_FUTURE);
 
+  enum vmsim_replay_engine engine = opt->engine;
+  bool model = vmsim_replay_frames_model(opt->policy);
+  if (engine == VMSIM_REPLAY_AUTO)
+    engine = opt->frames && model ? VMSIM_REPLAY_FRAMES : VMSIM_REPLAY_MACHINE;
+  res->engine = engine;
+  if (engine == VMSIM_REPLAY_FRAMES) {
+    int rc = 0;
+    if (!opt->frames)
+      rc = vmsim__errf(err, len, VMSIM_ECONFIG,
+                       "replay: the frames engine needs a number of frames (--frames N)");
+    else if (!model)
+      rc = vmsim__errf(err, len, VMSIM_ECONFIG,
+                       "replay: policy '%s' has no model in the frames engine (fifo, clock, "
+                       "lru and opt have one); replay it on the machine engine",
+                       opt->policy);
+    if (!rc && rp->future)
+      rc = vmsim__replay_scan(rp, res);
+    if (!rc)
+      rc = vmsim__replay_frames(rp, res);
+    vmsim__free(rp->next_use);
+    vmsim__free(rp);
+    return rc;
+  }
+  if (engine != VMSIM_REPLAY_MACHINE) {
+    vmsim__free(rp);
+    return vmsim__errf(err, len, VMSIM_EINVAL, "replay: no engine %d", (int)engine);
+  }
+  rp->page_bytes = sizeof(struct vmsim_swap_slot);
+
   vmsim_sim *sim = NULL;
   vmsim_trace *t = NULL;
   vmsim_config cfg;
   char msg[512];
-  int rc = scan_trace(rp, res);
+  int rc = vmsim__replay_scan(rp, res);
   if (rc)
     goto out;
   replay_config(opt, res->distinct_pages, &cfg);
@@ -375,7 +265,7 @@ int vmsim_replay(const vmsim_replay_options *opt, vmsim_sim **out_sim, vmsim_rep
   }
 
   /* Pass 2. */
-  if ((rc = open_trace(rp, &t)))
+  if ((rc = vmsim__replay_open(rp, &t)))
     goto out;
   struct vmsim__pace pace;
   vmsim__pace_init(&pace, opt->run);
@@ -428,8 +318,10 @@ int vmsim_replay(const vmsim_replay_options *opt, vmsim_sim **out_sim, vmsim_rep
   res->accesses = seq;
   for (uint32_t i = 0; i < rp->nr_pids; i++) {
     vmsim_process_info pi;
-    if (vmsim_process_get_info(sim, rp->sim_pids[i], &pi) == 0)
+    if (vmsim_process_get_info(sim, rp->sim_pids[i], &pi) == 0) {
       res->misses += pi.misses;
+      res->major_faults += pi.pgmajfault;
+    }
   }
 out:
   vmsim_trace_close(t);

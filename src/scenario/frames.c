@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The FRAMES replay engine: N page frames and a replacement policy, and
+ * nothing else -- the demand-paging model of the textbooks and of cache
+ * simulators, for sweeping frame counts and policies over long traces.
+ *
+ * An access hits if its page (its process and vpn, page_key()) is in a
+ * frame; otherwise it misses, and with every frame in use the policy's
+ * victim leaves and the page takes its frame. No MMU, no page tables, no
+ * allocator, no swap: the miss count is the policy's alone, and it equals
+ * the MACHINE engine's for the same frames and policy (the machine's
+ * page tables live outside its frames, its reclaim is on demand and frees
+ * one page, and its MMU sets the accessed bit a policy clears; see
+ * tests/test_replay_frames.c, which checks both against brute force).
+ * What the machine adds -- TLBs, vmstat, swap-cache reuse -- is not here.
+ *
+ * The models, each the textbook algorithm the built-in policy of the same
+ * name implements on the machine (src/policies/):
+ *
+ *  fifo   Algorithm: evict the page brought in longest ago. The frames are
+ *         a circle filled in order, so arrival order is frame order from
+ *         the hand: the victim is the frame under the hand, and the hand
+ *         moves on. State: the hand. Cost: O(1) per access.
+ *  clock  Algorithm: CLOCK / second chance. Each frame has a referenced
+ *         bit, set by a page's arrival and by every hit (the accessed bit
+ *         the MMU sets, cleared only by the policy, with a TLB flush); the
+ *         hand clears set bits until it finds a clear one, the victim.
+ *         Passing a page over is clock.c's move to the list head.
+ *         State: the hand, a bit per frame. Cost: O(1) per hit, amortised
+ *         O(1) per miss (a sweep clears what it passes), N + 1 at worst.
+ *  lru    Algorithm: exact LRU. A doubly linked list of frames by recency;
+ *         a hit moves its frame to the head, the victim is the tail.
+ *         State: two links per frame. Cost: O(1) per access.
+ *  opt    Algorithm: Belady's MIN. A max-heap of frames keyed by their
+ *         page's next use (pass 1 computes every access's); the victim is
+ *         the root, the page used again farthest ahead (or never). Ties,
+ *         only among pages never used again, go to the lowest frame, which
+ *         leaves the miss count unchanged. State: the next use and heap
+ *         position of each frame. Cost: O(log N) per access.
+ *
+ * Era: the models of Belady (1966), Mattson et al. (1970) and Corbató
+ * (1968); the engine is what libCacheSim-style simulators do.
+ * State: per frame, its page's key with the referenced and dirty bits on
+ * top (frame_page[]); a table of the resident pages, key -> frame (open
+ * addressing, linear probing, Fibonacci hashing, at most half full,
+ * deletion by backward shift so that no tombstone lengthens a probe); the
+ * model's state above; and pass 1's page set, in 64-page chunks, to tell
+ * a first touch from a refault. Arrays grow with the frames in use, so a
+ * large N costs only what the trace fills.
+ * Invariants (frames_check(), run every --check N accesses and at the
+ * end of every replay): the table
+ * holds exactly the frames in use, each under its page's key; fifo and
+ * clock's hand stays at frame 0 until every frame is in use; the lru list
+ * and the opt heap hold exactly the frames in use, the heap ordered.
+ * Cost: per access one probe of the table (its slot prefetched when the
+ * record is read, REPLAY_AHEAD records earlier) and the model's work; per
+ * miss a second probe, to delete the victim's key, and one of the page
+ * set. Host memory: 16 to 32 bytes per table slot, 8 to 24 per frame.
+ * Source: L. A. Belady, IBM Systems Journal 5(2), 1966; R. L. Mattson et
+ * al., IBM Systems Journal 9(2), 1970; F. J. Corbató, MIT Project MAC,
+ * 1968; D. E. Knuth, TAOCP vol. 3, 6.4, algorithm R (deletion with linear
+ * probing).
+ */
+#include <inttypes.h>
+
+#include "pace.h"
+#include "replay.h"
+
+enum frames_model { MODEL_FIFO, MODEL_CLOCK, MODEL_LRU, MODEL_OPT };
+
+static const struct {
+  const char *name;
+  enum frames_model model;
+} frames_models[] = {
+  {"fifo", MODEL_FIFO}, {"clock", MODEL_CLOCK}, {"lru", MODEL_LRU}, {"opt", MODEL_OPT}};
+
+static int find_model(const char *name) {
+  if (!name)
+    name = "clock"; /* vmsim_replay()'s default */
+  for (size_t i = 0; i < ARRAY_SIZE(frames_models); i++)
+    if (strcmp(frames_models[i].name, name) == 0)
+      return (int)frames_models[i].model;
+  return -1;
+}
+
+bool vmsim_replay_frames_model(const char *name) { return find_model(name) >= 0; }
+
+/* frame_page[f]: the key of the page in frame f, and two bits above it. */
+#define FRAME_REFERENCED (UINT64_C(1) << 63) /* clock: accessed since the hand passed */
+#define FRAME_DIRTY (UINT64_C(1) << 62)      /* written since it was brought in */
+#define FRAME_KEY (FRAME_DIRTY - 1)
+#define NO_FRAME UINT32_MAX
+#define MAX_FRAMES (UINT64_C(1) << 31) /* slots stay addressable by uint32_t */
+
+#define RESIDENT_MIN_SLOTS 1024
+/* A slot holds its key with SLOT_USED set: a zeroed table (calloc, on
+ * host huge pages when large) is empty. */
+#define SLOT_USED (UINT64_C(1) << 63)
+#define NO_PAGE UINT64_MAX /* an address outside the space: no key */
+
+/* Reads this many records ahead, prefetching each one's table slot; fifo
+ * and clock prefetch the slot of the page under the hand this many frames
+ * on, the victim of a miss to come. */
+#define FRAMES_AHEAD 16
+#define VICTIM_AHEAD 4
+
+struct resident_slot {
+  uint64_t key; /* key | SLOT_USED, or 0 if free */
+  uint64_t frame;
+};
+
+struct lru_link {
+  uint32_t prev, next; /* NO_FRAME at the ends */
+};
+
+struct frames {
+  struct replay *rp;
+  enum frames_model model;
+  uint32_t nr;          /* frames */
+  uint32_t used, cap;   /* frames in use; frames the arrays hold */
+  uint64_t *frame_page; /* [cap] */
+  struct resident_slot *slots;
+  uint64_t mask;        /* slots - 1 */
+  unsigned shift;       /* 64 - log2(slots) */
+  uint32_t hand;        /* fifo, clock: the frame to look at next */
+  struct lru_link *link;  /* lru: [cap] */
+  uint32_t head, tail;    /* lru: most and least recently used */
+  uint64_t *next_use;     /* opt: [cap], of the page in the frame */
+  uint32_t *heap, *pos;   /* opt: [cap] each, heap[] of frames, pos[] inverse */
+};
+
+/* ---- the resident pages -------------------------------------------------- */
+
+static ALWAYS_INLINE uint64_t key_hash(uint64_t key) { return key * UINT64_C(0x9e3779b97f4a7c15); }
+
+static ALWAYS_INLINE uint64_t slot_of(const struct frames *fs, uint64_t key) {
+  return key_hash(key) >> fs->shift;
+}
+
+/* The frame holding `key`, or NO_FRAME. */
+static ALWAYS_INLINE uint32_t resident_find(const struct frames *fs, uint64_t h, uint64_t key) {
+  for (key |= SLOT_USED;; h = (h + 1) & fs->mask) {
+    const struct resident_slot *s = &fs->slots[h];
+    if (s->key == key)
+      return (uint32_t)s->frame;
+    if (!s->key)
+      return NO_FRAME;
+  }
+}
+
+static ALWAYS_INLINE void resident_add(struct frames *fs, uint64_t key, uint32_t frame) {
+  uint64_t h = slot_of(fs, key);
+  while (fs->slots[h].key)
+    h = (h + 1) & fs->mask;
+  fs->slots[h] = (struct resident_slot){key | SLOT_USED, frame};
+}
+
+/* Remove `key` (present): the entries after it in its run that may no
+ * longer be found from their home slot move back into the hole. */
+static ALWAYS_INLINE void resident_del(struct frames *fs, uint64_t key) {
+  uint64_t i = slot_of(fs, key);
+  while (fs->slots[i].key != (key | SLOT_USED))
+    i = (i + 1) & fs->mask;
+  for (uint64_t j = i;;) {
+    j = (j + 1) & fs->mask;
+    uint64_t k = fs->slots[j].key;
+    if (!k)
+      break;
+    /* k stays unless its home lies cyclically in (i, j]. */
+    if (((j - slot_of(fs, k & ~SLOT_USED)) & fs->mask) >= ((j - i) & fs->mask)) {
+      fs->slots[i] = fs->slots[j];
+      i = j;
+    }
+  }
+  fs->slots[i].key = 0;
+}
+
+/* ---- host memory ----------------------------------------------------------- */
+
+static size_t frame_bytes(enum frames_model m) {
+  size_t b = sizeof(uint64_t);
+  if (m == MODEL_LRU)
+    b += sizeof(struct lru_link);
+  if (m == MODEL_OPT)
+    b += sizeof(uint64_t) + 2 * sizeof(uint32_t);
+  return b;
+}
+
+static int check_host(struct frames *fs, uint64_t cap, uint64_t slots) {
+  uint64_t need = cap * frame_bytes(fs->model) + slots * sizeof(struct resident_slot);
+  uint64_t host = vmsim__host_memory();
+  if (need <= host)
+    return 0;
+  char need_s[32], host_s[32];
+  return vmsim__errf(fs->rp->err, fs->rp->len, VMSIM_ERANGE,
+                     "replay: %" PRIu32 " of the %" PRIu32 " frames in use need %s of host "
+                     "memory, the host has %s",
+                     fs->used, fs->nr, vmsim__format_bytes(need_s, sizeof(need_s), need),
+                     vmsim__format_bytes(host_s, sizeof(host_s), host));
+}
+
+static int out_of_memory(struct frames *fs) {
+  return vmsim__errf(fs->rp->err, fs->rp->len, VMSIM_ENOMEM, "replay: out of host memory");
+}
+
+/* Make the table `slots` slots and put every frame in use back in it. */
+static int resident_resize(struct frames *fs, uint64_t slots) {
+  int rc = check_host(fs, fs->cap, slots);
+  if (rc)
+    return rc;
+  struct resident_slot *s = vmsim__calloc(slots, sizeof(*s));
+  if (!s)
+    return out_of_memory(fs);
+  vmsim__free(fs->slots);
+  fs->slots = s;
+  fs->mask = slots - 1;
+  fs->shift = 64 - (unsigned)__builtin_ctzll(slots);
+  for (uint32_t f = 0; f < fs->used; f++)
+    resident_add(fs, fs->frame_page[f] & FRAME_KEY, f);
+  return 0;
+}
+
+static int grow_array(struct frames *fs, void *pp, size_t elem, uint32_t cap) {
+  void *n = vmsim__realloc(*(void **)pp, (size_t)cap * elem);
+  if (!n)
+    return out_of_memory(fs);
+  *(void **)pp = n;
+  return 0;
+}
+
+/* Room for one more frame in use, and a table that stays half empty. */
+static NOINLINE int frames_grow(struct frames *fs) {
+  int rc;
+  if (fs->used == fs->cap) {
+    uint32_t cap = fs->cap ? (uint32_t)MIN((uint64_t)fs->cap * 2, fs->nr) : MIN(1024, fs->nr);
+    if ((rc = check_host(fs, cap, fs->mask + 1)) ||
+        (rc = grow_array(fs, &fs->frame_page, sizeof(*fs->frame_page), cap)) ||
+        (fs->model == MODEL_LRU && (rc = grow_array(fs, &fs->link, sizeof(*fs->link), cap))) ||
+        (fs->model == MODEL_OPT &&
+         ((rc = grow_array(fs, &fs->next_use, sizeof(*fs->next_use), cap)) ||
+          (rc = grow_array(fs, &fs->heap, sizeof(*fs->heap), cap)) ||
+          (rc = grow_array(fs, &fs->pos, sizeof(*fs->pos), cap)))))
+      return rc;
+    fs->cap = cap;
+  }
+  if (2 * ((uint64_t)fs->used + 1) > fs->mask + 1)
+    return resident_resize(fs, 2 * (fs->mask + 1));
+  return 0;
+}
+
+/* ---- the models ------------------------------------------------------------ */
+
+static ALWAYS_INLINE uint32_t hand_next(const struct frames *fs, uint32_t f) {
+  return f + 1 == fs->nr ? 0 : f + 1;
+}
+
+static ALWAYS_INLINE void lru_unlink(struct frames *fs, uint32_t f) {
+  struct lru_link l = fs->link[f];
+  if (l.prev == NO_FRAME)
+    fs->head = l.next;
+  else
+    fs->link[l.prev].next = l.next;
+  if (l.next == NO_FRAME)
+    fs->tail = l.prev;
+  else
+    fs->link[l.next].prev = l.prev;
+}
+
+static ALWAYS_INLINE void lru_push(struct frames *fs, uint32_t f) {
+  fs->link[f] = (struct lru_link){NO_FRAME, fs->head};
+  if (fs->head == NO_FRAME)
+    fs->tail = f;
+  else
+    fs->link[fs->head].prev = f;
+  fs->head = f;
+}
+
+/* Should frame a leave before frame b? */
+static ALWAYS_INLINE bool opt_before(const struct frames *fs, uint32_t a, uint32_t b) {
+  return fs->next_use[a] > fs->next_use[b] || (fs->next_use[a] == fs->next_use[b] && a < b);
+}
+
+static ALWAYS_INLINE void opt_place(struct frames *fs, uint32_t i, uint32_t f) {
+  fs->heap[i] = f;
+  fs->pos[f] = i;
+}
+
+static void opt_sift_up(struct frames *fs, uint32_t i) {
+  uint32_t f = fs->heap[i];
+  while (i && opt_before(fs, f, fs->heap[(i - 1) / 2])) {
+    opt_place(fs, i, fs->heap[(i - 1) / 2]);
+    i = (i - 1) / 2;
+  }
+  opt_place(fs, i, f);
+}
+
+static void opt_sift_down(struct frames *fs, uint32_t i) {
+  uint32_t f = fs->heap[i];
+  for (;;) {
+    uint64_t c = 2 * (uint64_t)i + 1;
+    if (c >= fs->used)
+      break;
+    if (c + 1 < fs->used && opt_before(fs, fs->heap[c + 1], fs->heap[c]))
+      c++;
+    if (!opt_before(fs, fs->heap[c], f))
+      break;
+    opt_place(fs, i, fs->heap[c]);
+    i = (uint32_t)c;
+  }
+  opt_place(fs, i, f);
+}
+
+/* A hit on frame f by an access whose page is next used at `next`. */
+static ALWAYS_INLINE void model_hit(struct frames *fs, const enum frames_model m, uint32_t f,
+                                    bool write, uint64_t next) {
+  uint64_t bits = (m == MODEL_CLOCK ? FRAME_REFERENCED : 0) | (write ? FRAME_DIRTY : 0);
+  if (bits)
+    fs->frame_page[f] |= bits;
+  if (m == MODEL_LRU && f != fs->head) {
+    lru_unlink(fs, f);
+    lru_push(fs, f);
+  }
+  if (m == MODEL_OPT) {
+    fs->next_use[f] = next; /* later than now, the old key: the frame rises */
+    opt_sift_up(fs, fs->pos[f]);
+  }
+}
+
+/* The frame whose page leaves (every frame is in use). */
+static ALWAYS_INLINE uint32_t model_victim(struct frames *fs, const enum frames_model m) {
+  uint32_t f;
+  switch (m) {
+  case MODEL_CLOCK:
+    while (fs->frame_page[fs->hand] & FRAME_REFERENCED) {
+      fs->frame_page[fs->hand] &= ~FRAME_REFERENCED;
+      fs->hand = hand_next(fs, fs->hand);
+    }
+    /* fall through */
+  case MODEL_FIFO:
+    f = fs->hand;
+    fs->hand = hand_next(fs, f);
+    return f;
+  case MODEL_LRU:
+    return fs->tail;
+  case MODEL_OPT:
+    return fs->heap[0];
+  }
+  return NO_FRAME;
+}
+
+/* Frame f now holds a page brought in, next used at `next`; `fresh`: f
+ * was free (not a victim's). */
+static ALWAYS_INLINE void model_arrive(struct frames *fs, const enum frames_model m, uint32_t f,
+                                       bool fresh, uint64_t next) {
+  if (m == MODEL_LRU) {
+    if (!fresh)
+      lru_unlink(fs, f);
+    lru_push(fs, f);
+  }
+  if (m == MODEL_OPT) {
+    fs->next_use[f] = next;
+    if (fresh) {
+      fs->heap[fs->used - 1] = f;
+      opt_sift_up(fs, fs->used - 1);
+    } else {
+      opt_sift_down(fs, fs->pos[f]); /* the root: the victim's place */
+    }
+  }
+}
+
+/* ---- invariants ---------------------------------------------------------- */
+
+static int frames_check(void *ctx, char *msg, size_t len) {
+  const struct frames *fs = ctx;
+  uint64_t taken = 0;
+  for (uint64_t i = 0; i <= fs->mask; i++)
+    taken += fs->slots[i].key != 0;
+  if (taken != fs->used)
+    return vmsim__errf(msg, len, VMSIM_ECORRUPT,
+                       "frames: %" PRIu64 " resident pages in the table, %" PRIu32
+                       " frames in use",
+                       taken, fs->used);
+  for (uint32_t f = 0; f < fs->used; f++) {
+    uint64_t key = fs->frame_page[f] & FRAME_KEY;
+    if (resident_find(fs, slot_of(fs, key), key) != f)
+      return vmsim__errf(msg, len, VMSIM_ECORRUPT,
+                         "frames: frame %" PRIu32 "'s page is not found in it", f);
+  }
+  if (fs->used < fs->nr && fs->hand != 0)
+    return vmsim__errf(msg, len, VMSIM_ECORRUPT, "frames: the hand moved before frames ran out");
+  if (fs->model == MODEL_LRU) {
+    uint32_t n = 0, prev = NO_FRAME;
+    for (uint32_t f = fs->head; f != NO_FRAME && n <= fs->used; prev = f, f = fs->link[f].next) {
+      if (fs->link[f].prev != prev)
+        return vmsim__errf(msg, len, VMSIM_ECORRUPT, "frames: lru link of frame %" PRIu32, f);
+      n++;
+    }
+    if (n != fs->used || prev != fs->tail)
+      return vmsim__errf(msg, len, VMSIM_ECORRUPT,
+                         "frames: the lru list holds %" PRIu32 " frames, %" PRIu32 " in use",
+                         n, fs->used);
+  }
+  if (fs->model == MODEL_OPT) {
+    for (uint32_t i = 0; i < fs->used; i++) {
+      if (fs->heap[i] >= fs->used || fs->pos[fs->heap[i]] != i)
+        return vmsim__errf(msg, len, VMSIM_ECORRUPT, "frames: opt heap entry %" PRIu32, i);
+      if (i && opt_before(fs, fs->heap[i], fs->heap[(i - 1) / 2]))
+        return vmsim__errf(msg, len, VMSIM_ECORRUPT, "frames: opt heap out of order at %" PRIu32,
+                           i);
+    }
+  }
+  return 0;
+}
+
+/* ---- the replay ------------------------------------------------------------ */
+
+struct ahead {
+  uint64_t key;  /* page_key(), or NO_PAGE for an address outside the space */
+  uint64_t hash; /* key * 2^64 / phi: its slot is the top bits (the table may grow) */
+  bool write;
+};
+
+static int frames_replay(struct frames *fs, vmsim_trace *t, struct page_set *seen,
+                         vmsim_replay_result *res, const enum frames_model m) {
+  struct replay *rp = fs->rp;
+  const uint64_t planned = rp->future ? rp->nr : UINT64_MAX;
+  struct vmsim__pace pace;
+  vmsim__pace_init(&pace, rp->opt->run);
+  struct ahead ring[FRAMES_AHEAD];
+  uint64_t seq = 0, nread = 0;
+  int more = 1, rc;
+
+  for (;;) {
+    while (more == 1 && nread - seq < FRAMES_AHEAD) {
+      vmsim_memref ref;
+      if ((more = vmsim_trace_next(t, &ref)) != 1)
+        break;
+      int idx = pid_index(rp, ref.pid);
+      if (idx < 0)
+        return vmsim__errf(rp->err, rp->len, VMSIM_ERANGE, "%s: more than %d processes",
+                           rp->opt->path, MAX_TRACE_PIDS);
+      struct ahead *a = &ring[nread++ % FRAMES_AHEAD];
+      a->write = ref.write;
+      a->key = NO_PAGE;
+      if (ref.vaddr < VMSIM_TASK_SIZE) {
+        a->key = page_key((uint32_t)idx, ref.vaddr >> VMSIM_PAGE_SHIFT);
+        a->hash = key_hash(a->key);
+        __builtin_prefetch(&fs->slots[a->hash >> fs->shift]);
+        /* and the page set's, should the access miss */
+        __builtin_prefetch(&seen->slots[key_hash(a->key >> CHUNK_SHIFT) >> seen->shift]);
+      }
+    }
+    if (seq == nread)
+      break;
+    const struct ahead *a = &ring[seq % FRAMES_AHEAD];
+    uint64_t next = m == MODEL_OPT ? rp->next_use[seq] : 0;
+    seq++;
+    if (a->key == NO_PAGE) {
+      res->segv++;
+    } else {
+      uint32_t f = resident_find(fs, a->hash >> fs->shift, a->key);
+      if (f != NO_FRAME) {
+        model_hit(fs, m, f, a->write, next);
+      } else {
+        res->misses++;
+        if ((rc = see_page(rp, seen, a->key)) < 0)
+          return rc;
+        res->major_faults += !rc;
+        bool fresh = fs->used < fs->nr;
+        if (fresh) {
+          if (fs->used == fs->cap || 2 * ((uint64_t)fs->used + 1) > fs->mask + 1)
+            if ((rc = frames_grow(fs)))
+              return rc;
+          f = fs->used++;
+        } else {
+          if (m == MODEL_FIFO || m == MODEL_CLOCK) {
+            /* The victim of a later miss: its key's slot, to be deleted. */
+            uint64_t later = fs->frame_page[(fs->hand + VICTIM_AHEAD) % fs->nr] & FRAME_KEY;
+            __builtin_prefetch(&fs->slots[slot_of(fs, later)]);
+          }
+          f = model_victim(fs, m);
+          uint64_t old = fs->frame_page[f];
+          resident_del(fs, old & FRAME_KEY);
+          res->evictions++;
+          res->dirty_evictions += !!(old & FRAME_DIRTY);
+        }
+        fs->frame_page[f] = a->key | FRAME_REFERENCED | (a->write ? FRAME_DIRTY : 0);
+        resident_add(fs, a->key, f);
+        model_arrive(fs, m, f, fresh, next);
+      }
+    }
+    if ((rc = vmsim__pace_check(&pace, frames_check, fs, seq, planned, rp->err, rp->len)))
+      return rc;
+  }
+  if (more < 0)
+    return vmsim__errf(rp->err, rp->len, more, "%s", vmsim_trace_error(t));
+  res->accesses = seq;
+  return 0;
+}
+
+int vmsim__replay_frames(struct replay *rp, vmsim_replay_result *res) {
+  const vmsim_replay_options *opt = rp->opt;
+  if (opt->frames > MAX_FRAMES)
+    return vmsim__errf(rp->err, rp->len, VMSIM_ERANGE,
+                       "replay: %" PRIu64 " frames; the frames engine takes at most %" PRIu64,
+                       opt->frames, MAX_FRAMES);
+  struct frames fs = {.rp = rp, .model = (enum frames_model)find_model(opt->policy),
+                      .nr = (uint32_t)opt->frames, .head = NO_FRAME, .tail = NO_FRAME};
+  struct page_set seen = {0};
+  vmsim_trace *t = NULL;
+  uint64_t distinct = res->distinct_pages; /* pass 1's, if it ran */
+  int rc;
+  rp->page_bytes = 0;
+  if ((rc = resident_resize(&fs, RESIDENT_MIN_SLOTS)) ||
+      (rc = vmsim__page_set_init(rp, &seen, CHUNK_SHIFT)) || (rc = vmsim__replay_open(rp, &t)))
+    goto out;
+  memset(res, 0, sizeof(*res));
+  res->engine = VMSIM_REPLAY_FRAMES;
+  switch (fs.model) {
+  case MODEL_FIFO: rc = frames_replay(&fs, t, &seen, res, MODEL_FIFO); break;
+  case MODEL_CLOCK: rc = frames_replay(&fs, t, &seen, res, MODEL_CLOCK); break;
+  case MODEL_LRU: rc = frames_replay(&fs, t, &seen, res, MODEL_LRU); break;
+  case MODEL_OPT: rc = frames_replay(&fs, t, &seen, res, MODEL_OPT); break;
+  }
+  /* A last check of every invariant: a result is only given whole. */
+  if (!rc && (rc = frames_check(&fs, rp->err, rp->len)))
+    goto out;
+  res->distinct_pages = seen.pages;
+  res->nr_procs = rp->nr_pids;
+  assert(rc || !rp->future || distinct == seen.pages);
+  (void)distinct;
+out:
+  vmsim_trace_close(t);
+  vmsim__free(seen.slots);
+  vmsim__free(fs.slots);
+  vmsim__free(fs.frame_page);
+  vmsim__free(fs.link);
+  vmsim__free(fs.next_use);
+  vmsim__free(fs.heap);
+  vmsim__free(fs.pos);
+  if (rc)
+    memset(res, 0, sizeof(*res));
+  return rc;
+}
