@@ -99,6 +99,17 @@ void *vmsim__calloc(size_t nmemb, size_t size) {
   return account(p);
 }
 
+void *vmsim__calloc_huge(size_t bytes, void **base) {
+  if (bytes < HOST_HUGE_PAGE || bytes > SIZE_MAX - HOST_HUGE_PAGE)
+    return *base = vmsim__calloc(1, bytes);
+  /* One huge page more, to start the array on a huge page boundary:
+   * vmsim__calloc() advises every whole huge page inside it. */
+  *base = vmsim__calloc(1, bytes + HOST_HUGE_PAGE);
+  if (!*base)
+    return NULL;
+  return (void *)(((uintptr_t)*base + HOST_HUGE_PAGE - 1) & ~(HOST_HUGE_PAGE - 1));
+}
+
 void *vmsim__realloc(void *ptr, size_t size) {
   if (ptr == NULL)
     return vmsim__malloc(size);

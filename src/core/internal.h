@@ -40,6 +40,11 @@
 void *vmsim__malloc(size_t size);
 void *vmsim__calloc(size_t nmemb, size_t size);
 void *vmsim__realloc(void *ptr, size_t size);
+/* A zeroed array of `bytes` that starts on a host huge page boundary when
+ * it spans one or more, so that transparent huge pages back all of it
+ * (vmsim__calloc() backs only the whole huge pages inside what it gets).
+ * *base is what to free. For tables read at random by the hot path. */
+void *vmsim__calloc_huge(size_t bytes, void **base);
 void vmsim__free(void *ptr);
 
 /* ---- error messages -------------------------------------------------- */

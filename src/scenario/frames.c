@@ -85,10 +85,6 @@ static int find_model(const char *name) {
 
 bool vmsim_replay_frames_model(const char *name) { return find_model(name) >= 0; }
 
-/* frame_page[f]: the key of the page in frame f, and two bits above it. */
-#define FRAME_REFERENCED (UINT64_C(1) << 63) /* clock: accessed since the hand passed */
-#define FRAME_DIRTY (UINT64_C(1) << 62)      /* written since it was brought in */
-#define FRAME_KEY (FRAME_DIRTY - 1)
 #define NO_FRAME UINT32_MAX
 #define MAX_FRAMES (UINT64_C(1) << 31) /* slots stay addressable by uint32_t */
 
@@ -98,15 +94,21 @@ bool vmsim_replay_frames_model(const char *name) { return find_model(name) >= 0;
 #define SLOT_USED (UINT64_C(1) << 63)
 #define NO_PAGE UINT64_MAX /* an address outside the space: no key */
 
+/* A slot's frame word: the frame, and the page's bits above it. They live
+ * in the slot a hit has just read, not in a per-frame array a hit would
+ * have to fetch. */
+#define PAGE_REFERENCED (UINT64_C(1) << 63) /* clock: accessed since the hand passed */
+#define PAGE_DIRTY (UINT64_C(1) << 62)      /* written since it was brought in */
+
 /* Reads this many records ahead, prefetching each one's table slot; fifo
  * and clock prefetch the slot of the page under the hand this many frames
- * on, the victim of a miss to come. */
+ * on, the victim of a miss to come, or the page the hand will look at. */
 #define FRAMES_AHEAD 16
 #define VICTIM_AHEAD 4
 
 struct resident_slot {
-  uint64_t key; /* key | SLOT_USED, or 0 if free */
-  uint64_t frame;
+  uint64_t key;   /* key | SLOT_USED, or 0 if free */
+  uint64_t frame; /* frame | PAGE_REFERENCED | PAGE_DIRTY */
 };
 
 struct lru_link {
@@ -118,8 +120,9 @@ struct frames {
   enum frames_model model;
   uint32_t nr;          /* frames */
   uint32_t used, cap;   /* frames in use; frames the arrays hold */
-  uint64_t *frame_page; /* [cap] */
+  uint32_t *frame_slot; /* [cap]: the slot of the page in each frame */
   struct resident_slot *slots;
+  void *slots_base;     /* what to free: slots, aligned to a host huge page */
   uint64_t mask;        /* slots - 1 */
   unsigned shift;       /* 64 - log2(slots) */
   uint32_t hand;        /* fifo, clock: the frame to look at next */
@@ -138,29 +141,36 @@ static ALWAYS_INLINE uint64_t slot_of(const struct frames *fs, uint64_t key) {
 }
 
 /* The frame holding `key`, or NO_FRAME. */
-static ALWAYS_INLINE uint32_t resident_find(const struct frames *fs, uint64_t h, uint64_t key) {
+/* The slot of `key`, from its home h, or NULL if the page is not resident. */
+static ALWAYS_INLINE struct resident_slot *resident_find(const struct frames *fs, uint64_t h,
+                                                         uint64_t key) {
   for (key |= SLOT_USED;; h = (h + 1) & fs->mask) {
-    const struct resident_slot *s = &fs->slots[h];
+    struct resident_slot *s = &fs->slots[h];
     if (s->key == key)
-      return (uint32_t)s->frame;
+      return s;
     if (!s->key)
-      return NO_FRAME;
+      return NULL;
   }
 }
 
-static ALWAYS_INLINE void resident_add(struct frames *fs, uint64_t key, uint32_t frame) {
+static ALWAYS_INLINE uint32_t slot_frame(const struct resident_slot *s) {
+  return (uint32_t)s->frame;
+}
+
+/* The page `key` (not resident) is now in `frame`, with `bits`. */
+static ALWAYS_INLINE void resident_add(struct frames *fs, uint64_t key, uint32_t frame,
+                                       uint64_t bits) {
   uint64_t h = slot_of(fs, key);
   while (fs->slots[h].key)
     h = (h + 1) & fs->mask;
-  fs->slots[h] = (struct resident_slot){key | SLOT_USED, frame};
+  fs->slots[h] = (struct resident_slot){key | SLOT_USED, frame | bits};
+  fs->frame_slot[frame] = (uint32_t)h;
 }
 
-/* Remove `key` (present): the entries after it in its run that may no
- * longer be found from their home slot move back into the hole. */
-static ALWAYS_INLINE void resident_del(struct frames *fs, uint64_t key) {
-  uint64_t i = slot_of(fs, key);
-  while (fs->slots[i].key != (key | SLOT_USED))
-    i = (i + 1) & fs->mask;
+/* Empty slot i: the entries after it in its run that could no longer be
+ * found from their home slot move back into the hole, and their frames
+ * learn where they went. */
+static ALWAYS_INLINE void resident_del(struct frames *fs, uint64_t i) {
   for (uint64_t j = i;;) {
     j = (j + 1) & fs->mask;
     uint64_t k = fs->slots[j].key;
@@ -169,16 +179,22 @@ static ALWAYS_INLINE void resident_del(struct frames *fs, uint64_t key) {
     /* k stays unless its home lies cyclically in (i, j]. */
     if (((j - slot_of(fs, k & ~SLOT_USED)) & fs->mask) >= ((j - i) & fs->mask)) {
       fs->slots[i] = fs->slots[j];
+      fs->frame_slot[slot_frame(&fs->slots[i])] = (uint32_t)i;
       i = j;
     }
   }
   fs->slots[i].key = 0;
 }
 
+/* The slot of the page in frame f. */
+static ALWAYS_INLINE struct resident_slot *frame_page(const struct frames *fs, uint32_t f) {
+  return &fs->slots[fs->frame_slot[f]];
+}
+
 /* ---- host memory ----------------------------------------------------------- */
 
 static size_t frame_bytes(enum frames_model m) {
-  size_t b = sizeof(uint64_t);
+  size_t b = sizeof(uint32_t);
   if (m == MODEL_LRU)
     b += sizeof(struct lru_link);
   if (m == MODEL_OPT)
@@ -203,20 +219,25 @@ static int out_of_memory(struct frames *fs) {
   return vmsim__errf(fs->rp->err, fs->rp->len, VMSIM_ENOMEM, "replay: out of host memory");
 }
 
-/* Make the table `slots` slots and put every frame in use back in it. */
+/* Make the table `slots` slots and put every resident page back in it. */
 static int resident_resize(struct frames *fs, uint64_t slots) {
   int rc = check_host(fs, fs->cap, slots);
   if (rc)
     return rc;
-  struct resident_slot *s = vmsim__calloc(slots, sizeof(*s));
+  void *base, *old_base = fs->slots_base;
+  struct resident_slot *s = vmsim__calloc_huge(slots * sizeof(*s), &base), *old = fs->slots;
   if (!s)
     return out_of_memory(fs);
-  vmsim__free(fs->slots);
+  fs->slots_base = base;
+  uint64_t old_slots = old ? fs->mask + 1 : 0;
   fs->slots = s;
   fs->mask = slots - 1;
   fs->shift = 64 - (unsigned)__builtin_ctzll(slots);
-  for (uint32_t f = 0; f < fs->used; f++)
-    resident_add(fs, fs->frame_page[f] & FRAME_KEY, f);
+  for (uint64_t i = 0; i < old_slots; i++)
+    if (old[i].key)
+      resident_add(fs, old[i].key & ~SLOT_USED, slot_frame(&old[i]),
+                   old[i].frame & (PAGE_REFERENCED | PAGE_DIRTY));
+  vmsim__free(old_base);
   return 0;
 }
 
@@ -234,7 +255,7 @@ static NOINLINE int frames_grow(struct frames *fs) {
   if (fs->used == fs->cap) {
     uint32_t cap = fs->cap ? (uint32_t)MIN((uint64_t)fs->cap * 2, fs->nr) : MIN(1024, fs->nr);
     if ((rc = check_host(fs, cap, fs->mask + 1)) ||
-        (rc = grow_array(fs, &fs->frame_page, sizeof(*fs->frame_page), cap)) ||
+        (rc = grow_array(fs, &fs->frame_slot, sizeof(*fs->frame_slot), cap)) ||
         (fs->model == MODEL_LRU && (rc = grow_array(fs, &fs->link, sizeof(*fs->link), cap))) ||
         (fs->model == MODEL_OPT &&
          ((rc = grow_array(fs, &fs->next_use, sizeof(*fs->next_use), cap)) ||
@@ -252,6 +273,12 @@ static NOINLINE int frames_grow(struct frames *fs) {
 
 static ALWAYS_INLINE uint32_t hand_next(const struct frames *fs, uint32_t f) {
   return f + 1 == fs->nr ? 0 : f + 1;
+}
+
+/* fifo, clock: the slot of the page VICTIM_AHEAD frames past the hand. */
+static ALWAYS_INLINE void prefetch_ahead(const struct frames *fs) {
+  uint32_t f = fs->hand + VICTIM_AHEAD;
+  __builtin_prefetch(frame_page(fs, f < fs->nr ? f : f - fs->nr));
 }
 
 static ALWAYS_INLINE void lru_unlink(struct frames *fs, uint32_t f) {
@@ -310,12 +337,13 @@ static void opt_sift_down(struct frames *fs, uint32_t i) {
   opt_place(fs, i, f);
 }
 
-/* A hit on frame f by an access whose page is next used at `next`. */
-static ALWAYS_INLINE void model_hit(struct frames *fs, const enum frames_model m, uint32_t f,
-                                    bool write, uint64_t next) {
-  uint64_t bits = (m == MODEL_CLOCK ? FRAME_REFERENCED : 0) | (write ? FRAME_DIRTY : 0);
+/* A hit on the page in slot s by an access next used at `next`. */
+static ALWAYS_INLINE void model_hit(struct frames *fs, const enum frames_model m,
+                                    struct resident_slot *s, bool write, uint64_t next) {
+  uint64_t bits = (m == MODEL_CLOCK ? PAGE_REFERENCED : 0) | (write ? PAGE_DIRTY : 0);
   if (bits)
-    fs->frame_page[f] |= bits;
+    s->frame |= bits;
+  uint32_t f = slot_frame(s);
   if (m == MODEL_LRU && f != fs->head) {
     lru_unlink(fs, f);
     lru_push(fs, f);
@@ -331,9 +359,13 @@ static ALWAYS_INLINE uint32_t model_victim(struct frames *fs, const enum frames_
   uint32_t f;
   switch (m) {
   case MODEL_CLOCK:
-    while (fs->frame_page[fs->hand] & FRAME_REFERENCED) {
-      fs->frame_page[fs->hand] &= ~FRAME_REFERENCED;
+    for (;;) {
+      struct resident_slot *s = frame_page(fs, fs->hand);
+      if (!(s->frame & PAGE_REFERENCED))
+        break;
+      s->frame &= ~PAGE_REFERENCED;
       fs->hand = hand_next(fs, fs->hand);
+      prefetch_ahead(fs);
     }
     /* fall through */
   case MODEL_FIFO:
@@ -381,8 +413,9 @@ static int frames_check(void *ctx, char *msg, size_t len) {
                        " frames in use",
                        taken, fs->used);
   for (uint32_t f = 0; f < fs->used; f++) {
-    uint64_t key = fs->frame_page[f] & FRAME_KEY;
-    if (resident_find(fs, slot_of(fs, key), key) != f)
+    const struct resident_slot *s = frame_page(fs, f);
+    uint64_t key = s->key & ~SLOT_USED;
+    if (!s->key || slot_frame(s) != f || resident_find(fs, slot_of(fs, key), key) != s)
       return vmsim__errf(msg, len, VMSIM_ECORRUPT,
                          "frames: frame %" PRIu32 "'s page is not found in it", f);
   }
@@ -458,10 +491,11 @@ static int frames_replay(struct frames *fs, vmsim_trace *t, struct page_set *see
     if (a->key == NO_PAGE) {
       res->segv++;
     } else {
-      uint32_t f = resident_find(fs, a->hash >> fs->shift, a->key);
-      if (f != NO_FRAME) {
-        model_hit(fs, m, f, a->write, next);
+      struct resident_slot *s = resident_find(fs, a->hash >> fs->shift, a->key);
+      if (s) {
+        model_hit(fs, m, s, a->write, next);
       } else {
+        uint32_t f;
         res->misses++;
         if ((rc = see_page(rp, seen, a->key)) < 0)
           return rc;
@@ -473,19 +507,15 @@ static int frames_replay(struct frames *fs, vmsim_trace *t, struct page_set *see
               return rc;
           f = fs->used++;
         } else {
-          if (m == MODEL_FIFO || m == MODEL_CLOCK) {
-            /* The victim of a later miss: its key's slot, to be deleted. */
-            uint64_t later = fs->frame_page[(fs->hand + VICTIM_AHEAD) % fs->nr] & FRAME_KEY;
-            __builtin_prefetch(&fs->slots[slot_of(fs, later)]);
-          }
+          if (m == MODEL_FIFO || m == MODEL_CLOCK)
+            prefetch_ahead(fs);
           f = model_victim(fs, m);
-          uint64_t old = fs->frame_page[f];
-          resident_del(fs, old & FRAME_KEY);
+          uint32_t i = fs->frame_slot[f];
           res->evictions++;
-          res->dirty_evictions += !!(old & FRAME_DIRTY);
+          res->dirty_evictions += !!(fs->slots[i].frame & PAGE_DIRTY);
+          resident_del(fs, i);
         }
-        fs->frame_page[f] = a->key | FRAME_REFERENCED | (a->write ? FRAME_DIRTY : 0);
-        resident_add(fs, a->key, f);
+        resident_add(fs, a->key, f, PAGE_REFERENCED | (a->write ? PAGE_DIRTY : 0));
         model_arrive(fs, m, f, fresh, next);
       }
     }
@@ -532,8 +562,8 @@ int vmsim__replay_frames(struct replay *rp, vmsim_replay_result *res) {
 out:
   vmsim_trace_close(t);
   vmsim__free(seen.slots);
-  vmsim__free(fs.slots);
-  vmsim__free(fs.frame_page);
+  vmsim__free(fs.slots_base);
+  vmsim__free(fs.frame_slot);
   vmsim__free(fs.link);
   vmsim__free(fs.next_use);
   vmsim__free(fs.heap);
