@@ -859,6 +859,106 @@ static void test_format_names(void **state) {
   assert_string_equal(vmsim_trace_format_name(VMSIM_NR_TRACE_FORMATS), "?");
 }
 
+/* ---- vmsim_trace_fill ------------------------------------------------------ */
+
+/* Every access of a trace through vmsim_trace_next(), into a[] (at most
+ * max), with the call's status after the last; *n gets the count. */
+static int read_all_next(vmsim_trace *t, vmsim_memref *a, uint64_t *pos, size_t max, size_t *n) {
+  int rc;
+  for (*n = 0; *n < max && (rc = vmsim_trace_next(t, &a[*n])) == 1; (*n)++)
+    pos[*n] = vmsim_trace_position(t);
+  assert_true(*n < max);
+  return rc;
+}
+
+static int fill_fd = -1;
+
+/* By path, or with `small` through a descriptor (never mapped) and a
+ * 64-byte buffer; close fill_fd after the trace. */
+static vmsim_trace *open_fill_case(const char *path, enum vmsim_trace_format fmt,
+                                   const vmsim_trace_options *small) {
+  if (!small)
+    return open_trace(path, fmt, NULL);
+  fill_fd = open(path, O_RDONLY);
+  assert_true(fill_fd >= 0);
+  vmsim_trace *t;
+  char msg[256];
+  assert_ok(vmsim_trace_open_fd(&t, fill_fd, path, fmt, small, msg, sizeof(msg)));
+  return t;
+}
+
+/*
+ * vmsim_trace_fill() returns exactly what vmsim_trace_next() does, in the
+ * same order, with the same positions and the same error at the same
+ * place, whatever the chunk sizes asked for (1, 2, 5, 24, 100, cycling):
+ * checked on oracleGeneral traces mapped and read through a 64-byte buffer
+ * (records split across refills), ending cleanly, truncated, or stopped by
+ * a bad record, and on lackey and text traces, which fill through the
+ * readers' own next. After the error, fill returns the error again.
+ */
+static void test_fill_equals_next(void **state) {
+  (void)state;
+  enum { N = 300, MAX = N + 8 };
+  static uint64_t recs[N][3];
+  for (uint64_t i = 0; i < N; i++) {
+    recs[i][0] = i * 7919 % 1000;
+    recs[i][1] = 4096;
+    recs[i][2] = i % 3 ? i + 2 : (uint64_t)-1; /* next: 1-based i + 2, or never */
+  }
+  recs[7][2] = (uint64_t)INT64_MAX; /* never, too */
+  recs[250][2] = 250; /* record 251 says its next access is record 250, the one before */
+  struct {
+    const char *path;
+    enum vmsim_trace_format fmt;
+    int end; /* the status after the last access */
+  } cases[] = {
+    {oracle_fixture((const uint64_t(*)[3])recs, 250, 0), VMSIM_TRACE_ORACLE_GENERAL, 0},
+    {oracle_fixture((const uint64_t(*)[3])recs, 200, 7), VMSIM_TRACE_ORACLE_GENERAL, VMSIM_EPARSE},
+    {oracle_fixture((const uint64_t(*)[3])recs, N, 0), VMSIM_TRACE_ORACLE_GENERAL, VMSIM_EPARSE},
+    {text_fixture("fill.lackey", "I  1000,4\n L 2ff8,16\n S 5000,4\n M 9000,8\n L zz,4\n"),
+     VMSIM_TRACE_LACKEY, VMSIM_EPARSE},
+    {text_fixture("fill.txt", "1 R 1000\n2 W 2000\n1 R 3000\n"), VMSIM_TRACE_TEXT, 0},
+  };
+  static const size_t chunks[] = {1, 2, 5, 24, 100};
+  static vmsim_memref want[MAX], got[MAX];
+  static uint64_t want_pos[MAX];
+  vmsim_trace_options small;
+  vmsim_trace_options_default(&small);
+  small.buffer_size = VMSIM_TRACE_MIN_BUFFER;
+  for (size_t c = 0; c < ARRAY_SIZE(cases); c++) {
+    for (int read = 0; read < 2; read++) { /* by path (oracleGeneral: mapped), then read */
+      size_t n;
+      vmsim_trace *t = open_fill_case(cases[c].path, cases[c].fmt, read ? &small : NULL);
+      assert_int_equal(read_all_next(t, want, want_pos, MAX, &n), cases[c].end);
+      char msg[400];
+      snprintf(msg, sizeof(msg), "%s", vmsim_trace_error(t));
+      vmsim_trace_close(t);
+
+      t = open_fill_case(cases[c].path, cases[c].fmt, read ? &small : NULL);
+      size_t have = 0;
+      long k;
+      for (size_t i = 0; (k = vmsim_trace_fill(t, got + have, chunks[i % 5])) > 0; i++) {
+        assert_true((size_t)k <= chunks[i % 5] && have + (size_t)k <= n);
+        have += (size_t)k;
+        assert_int_equal(vmsim_trace_position(t), want_pos[have - 1]);
+      }
+      assert_int_equal(k, cases[c].end);
+      assert_int_equal(have, n);
+      for (size_t i = 0; i < n; i++) {
+        assert_int_equal(got[i].vaddr, want[i].vaddr);
+        assert_int_equal(got[i].next_access, want[i].next_access);
+        assert_int_equal(got[i].pid, want[i].pid);
+        assert_int_equal(got[i].write, want[i].write);
+      }
+      assert_string_equal(vmsim_trace_error(t), msg);
+      assert_int_equal(vmsim_trace_fill(t, got, 4), cases[c].end); /* and again */
+      vmsim_trace_close(t);
+      if (read)
+        close(fill_fd);
+    }
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_lackey_records),
@@ -881,6 +981,7 @@ int main(void) {
     cmocka_unit_test(test_read_error),
     cmocka_unit_test(test_alloc_failure),
     cmocka_unit_test(test_format_names),
+    cmocka_unit_test(test_fill_equals_next),
   };
   return cmocka_run_group_tests(tests, make_tmp_dir, remove_tmp_dir);
 }

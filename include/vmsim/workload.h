@@ -120,6 +120,15 @@ VMSIM_EXPORT int vmsim_trace_open_stream(vmsim_trace **out, FILE *fp, const char
  * vmsim_trace_error() describes it.
  */
 VMSIM_EXPORT int vmsim_trace_next(vmsim_trace *t, vmsim_memref *out);
+/*
+ * The next accesses, up to n of them, into refs[0..n): exactly those that n
+ * calls of vmsim_trace_next() would return, at a fraction of the cost per
+ * record on oracleGeneral traces. Returns how many were written (0 at the
+ * end of the trace), or the error if it stopped the stream before the
+ * first; an error after some records returns those, and the next call the
+ * error.
+ */
+VMSIM_EXPORT long vmsim_trace_fill(vmsim_trace *t, vmsim_memref *refs, size_t n);
 
 /* The message of the error that stopped `t`, e.g.
  * "trace.lackey:17: error: expected hex address after 'L'"; "" if none. */

@@ -100,10 +100,11 @@ bool vmsim_replay_frames_model(const char *name) { return find_model(name) >= 0;
 #define PAGE_REFERENCED (UINT64_C(1) << 63) /* clock: accessed since the hand passed */
 #define PAGE_DIRTY (UINT64_C(1) << 62)      /* written since it was brought in */
 
-/* Reads this many records ahead, prefetching each one's table slot; fifo
- * and clock prefetch the slot of the page under the hand this many frames
- * on, the victim of a miss to come, or the page the hand will look at. */
-#define FRAMES_AHEAD 16
+/* The trace is read in blocks of this many records, each access
+ * prefetching for the one a block later; fifo and clock prefetch the slot
+ * of the page VICTIM_AHEAD frames past the hand, the victim of a miss to
+ * come, or a page the hand will look at. */
+#define FRAMES_BLOCK 16
 #define VICTIM_AHEAD 4
 
 struct resident_slot {
@@ -453,77 +454,110 @@ struct ahead {
   bool write;
 };
 
+/* The next block of the trace, up to FRAMES_BLOCK records, as keys:
+ * how many (0 at the end), or an error with rp->err set. */
+static long read_block(struct replay *rp, vmsim_trace *t, struct ahead *blk) {
+  vmsim_memref refs[FRAMES_BLOCK];
+  long n = vmsim_trace_fill(t, refs, FRAMES_BLOCK);
+  if (n < 0)
+    return vmsim__errf(rp->err, rp->len, (int)n, "%s", vmsim_trace_error(t));
+  for (long i = 0; i < n; i++) {
+    int idx = pid_index(rp, refs[i].pid);
+    if (idx < 0)
+      return vmsim__errf(rp->err, rp->len, VMSIM_ERANGE, "%s: more than %d processes",
+                         rp->opt->path, MAX_TRACE_PIDS);
+    blk[i].write = refs[i].write;
+    blk[i].key = NO_PAGE;
+    if (refs[i].vaddr < VMSIM_TASK_SIZE) {
+      blk[i].key = page_key((uint32_t)idx, refs[i].vaddr >> VMSIM_PAGE_SHIFT);
+      blk[i].hash = key_hash(blk[i].key);
+    }
+  }
+  return n;
+}
+
+/* An access of a block to come: its slot, and the page set's should it miss. */
+static ALWAYS_INLINE void prefetch_access(const struct frames *fs, const struct page_set *seen,
+                                          const struct ahead *a) {
+  if (a->key == NO_PAGE)
+    return;
+  __builtin_prefetch(&fs->slots[a->hash >> fs->shift]);
+  __builtin_prefetch(&seen->slots[key_hash(a->key >> CHUNK_SHIFT) >> seen->shift]);
+}
+
+/* The access `a`, number seq, next used at `next` (opt). */
+static ALWAYS_INLINE int frames_access(struct frames *fs, struct page_set *seen,
+                                       vmsim_replay_result *res, const struct ahead *a,
+                                       uint64_t next, const enum frames_model m) {
+  if (a->key == NO_PAGE) {
+    res->segv++;
+    return 0;
+  }
+  struct resident_slot *s = resident_find(fs, a->hash >> fs->shift, a->key);
+  if (s) {
+    model_hit(fs, m, s, a->write, next);
+    return 0;
+  }
+  res->misses++;
+  int rc = see_page(fs->rp, seen, a->key);
+  if (rc < 0)
+    return rc;
+  res->major_faults += !rc;
+  uint32_t f;
+  bool fresh = fs->used < fs->nr;
+  if (fresh) {
+    if (fs->used == fs->cap || 2 * ((uint64_t)fs->used + 1) > fs->mask + 1)
+      if ((rc = frames_grow(fs)))
+        return rc;
+    f = fs->used++;
+  } else {
+    if (m == MODEL_FIFO || m == MODEL_CLOCK)
+      prefetch_ahead(fs);
+    f = model_victim(fs, m);
+    uint32_t i = fs->frame_slot[f];
+    res->evictions++;
+    res->dirty_evictions += !!(fs->slots[i].frame & PAGE_DIRTY);
+    resident_del(fs, i);
+  }
+  resident_add(fs, a->key, f, PAGE_REFERENCED | (a->write ? PAGE_DIRTY : 0));
+  model_arrive(fs, m, f, fresh, next);
+  return 0;
+}
+
+/*
+ * The trace in blocks: while one block is replayed, the next is already
+ * read, and each access prefetches what the access FRAMES_BLOCK later
+ * will look at. Progress and checks come between blocks.
+ */
 static int frames_replay(struct frames *fs, vmsim_trace *t, struct page_set *seen,
                          vmsim_replay_result *res, const enum frames_model m) {
   struct replay *rp = fs->rp;
   const uint64_t planned = rp->future ? rp->nr : UINT64_MAX;
   struct vmsim__pace pace;
   vmsim__pace_init(&pace, rp->opt->run);
-  struct ahead ring[FRAMES_AHEAD];
-  uint64_t seq = 0, nread = 0;
-  int more = 1, rc;
-
-  for (;;) {
-    while (more == 1 && nread - seq < FRAMES_AHEAD) {
-      vmsim_memref ref;
-      if ((more = vmsim_trace_next(t, &ref)) != 1)
-        break;
-      int idx = pid_index(rp, ref.pid);
-      if (idx < 0)
-        return vmsim__errf(rp->err, rp->len, VMSIM_ERANGE, "%s: more than %d processes",
-                           rp->opt->path, MAX_TRACE_PIDS);
-      struct ahead *a = &ring[nread++ % FRAMES_AHEAD];
-      a->write = ref.write;
-      a->key = NO_PAGE;
-      if (ref.vaddr < VMSIM_TASK_SIZE) {
-        a->key = page_key((uint32_t)idx, ref.vaddr >> VMSIM_PAGE_SHIFT);
-        a->hash = key_hash(a->key);
-        __builtin_prefetch(&fs->slots[a->hash >> fs->shift]);
-        /* and the page set's, should the access miss */
-        __builtin_prefetch(&seen->slots[key_hash(a->key >> CHUNK_SHIFT) >> seen->shift]);
-      }
+  struct ahead blk[2][FRAMES_BLOCK];
+  uint64_t seq = 0;
+  int rc;
+  long n = read_block(rp, t, blk[0]);
+  for (unsigned cur = 0; n > 0; cur ^= 1) {
+    const struct ahead *b = blk[cur], *later = blk[cur ^ 1];
+    long nl = read_block(rp, t, blk[cur ^ 1]);
+    if (nl < 0)
+      return (int)nl;
+    for (long i = 0; i < n; i++) {
+      if (i < nl)
+        prefetch_access(fs, seen, &later[i]);
+      uint64_t next = m == MODEL_OPT ? rp->next_use[seq + (uint64_t)i] : 0;
+      if ((rc = frames_access(fs, seen, res, &b[i], next, m)))
+        return rc;
     }
-    if (seq == nread)
-      break;
-    const struct ahead *a = &ring[seq % FRAMES_AHEAD];
-    uint64_t next = m == MODEL_OPT ? rp->next_use[seq] : 0;
-    seq++;
-    if (a->key == NO_PAGE) {
-      res->segv++;
-    } else {
-      struct resident_slot *s = resident_find(fs, a->hash >> fs->shift, a->key);
-      if (s) {
-        model_hit(fs, m, s, a->write, next);
-      } else {
-        uint32_t f;
-        res->misses++;
-        if ((rc = see_page(rp, seen, a->key)) < 0)
-          return rc;
-        res->major_faults += !rc;
-        bool fresh = fs->used < fs->nr;
-        if (fresh) {
-          if (fs->used == fs->cap || 2 * ((uint64_t)fs->used + 1) > fs->mask + 1)
-            if ((rc = frames_grow(fs)))
-              return rc;
-          f = fs->used++;
-        } else {
-          if (m == MODEL_FIFO || m == MODEL_CLOCK)
-            prefetch_ahead(fs);
-          f = model_victim(fs, m);
-          uint32_t i = fs->frame_slot[f];
-          res->evictions++;
-          res->dirty_evictions += !!(fs->slots[i].frame & PAGE_DIRTY);
-          resident_del(fs, i);
-        }
-        resident_add(fs, a->key, f, PAGE_REFERENCED | (a->write ? PAGE_DIRTY : 0));
-        model_arrive(fs, m, f, fresh, next);
-      }
-    }
+    seq += (uint64_t)n;
     if ((rc = vmsim__pace_check(&pace, frames_check, fs, seq, planned, rp->err, rp->len)))
       return rc;
+    n = nl;
   }
-  if (more < 0)
-    return vmsim__errf(rp->err, rp->len, more, "%s", vmsim_trace_error(t));
+  if (n < 0)
+    return (int)n;
   res->accesses = seq;
   return 0;
 }

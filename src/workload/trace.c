@@ -591,6 +591,53 @@ int vmsim_trace_next(vmsim_trace *t, vmsim_memref *out) {
   }
 }
 
+/*
+ * oracleGeneral records while whole ones are in [pos, end), each checked
+ * as oracle_next() checks it; the first that would fail, and the refills,
+ * are left to oracle_next(), which says why.
+ */
+static size_t oracle_fill(vmsim_trace *t, vmsim_memref *refs, size_t n) {
+  size_t whole = (size_t)(t->end - t->pos) / ORACLE_RECORD_SIZE, i = 0;
+  const unsigned char *rec = (const unsigned char *)t->pos;
+  for (n = MIN(n, whole); i < n; i++, rec += ORACLE_RECORD_SIZE) {
+    uint64_t obj_id = load_le64(rec + 4), lineno = t->lineno + i + 1;
+    int64_t next = (int64_t)load_le64(rec + 16);
+    if (next == -1 || next == INT64_MAX)
+      next = VMSIM_NEXT_ACCESS_NEVER;
+    else if (next < 0 || (uint64_t)next < lineno)
+      break;
+    if (obj_id > ORACLE_MAX_OBJ_ID)
+      break;
+    refs[i] = (vmsim_memref){.vaddr = obj_id << VMSIM_PAGE_SHIFT, .next_access = next,
+                             .pid = t->pid, .write = false};
+  }
+  t->pos = (char *)rec;
+  t->lineno += i;
+  t->position = t->lineno;
+  return i;
+}
+
+long vmsim_trace_fill(vmsim_trace *t, vmsim_memref *refs, size_t n) {
+  size_t done = 0;
+  while (done < n) {
+    if (unlikely(t->err))
+      return done ? (long)done : t->err;
+    if (t->format == VMSIM_TRACE_ORACLE_GENERAL) {
+      size_t k = oracle_fill(t, refs + done, n - done);
+      done += k;
+      if (k)
+        continue;
+    }
+    /* One record the slow way: a refill, the end, an error, or a format
+     * without a fast path. */
+    int rc = vmsim_trace_next(t, &refs[done]);
+    if (rc != 1)
+      return done ? (long)done : rc;
+    done++;
+  }
+  return (long)done;
+}
+
 const char *vmsim_trace_error(const vmsim_trace *t) { return t->err ? t->errmsg : ""; }
 
 uint64_t vmsim_trace_position(const vmsim_trace *t) { return t->position; }
