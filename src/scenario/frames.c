@@ -303,6 +303,17 @@ static ALWAYS_INLINE void lru_push(struct frames *fs, uint32_t f) {
   fs->head = f;
 }
 
+/* lru: the next victims, the tail's predecessors: what their eviction will
+ * read (the link and slot of the next, the slot index of the one after),
+ * one miss ahead. The tail's link is at hand (an eviction just wrote it). */
+static ALWAYS_INLINE void lru_prefetch_victims(const struct frames *fs) {
+  uint32_t t1 = fs->link[fs->tail].prev;
+  if (t1 == NO_FRAME)
+    return;
+  __builtin_prefetch(&fs->link[t1]);
+  __builtin_prefetch(frame_page(fs, t1));
+}
+
 /* Should frame a leave before frame b? */
 static ALWAYS_INLINE bool opt_before(const struct frames *fs, uint32_t a, uint32_t b) {
   return fs->next_use[a] > fs->next_use[b] || (fs->next_use[a] == fs->next_use[b] && a < b);
@@ -374,6 +385,7 @@ static ALWAYS_INLINE uint32_t model_victim(struct frames *fs, const enum frames_
     fs->hand = hand_next(fs, f);
     return f;
   case MODEL_LRU:
+    lru_prefetch_victims(fs);
     return fs->tail;
   case MODEL_OPT:
     return fs->heap[0];
@@ -485,6 +497,17 @@ static ALWAYS_INLINE void prefetch_access(const struct frames *fs, const struct 
   __builtin_prefetch(&seen->slots[key_hash(a->key >> CHUNK_SHIFT) >> seen->shift]);
 }
 
+/* lru: the link of the frame of an access half a block on, whose slot
+ * was prefetched half a block ago; it moves to the head when its turn
+ * comes. (If it leaves before, the hint was wasted, not wrong.) */
+static ALWAYS_INLINE void prefetch_link(const struct frames *fs, const struct ahead *a) {
+  if (a->key == NO_PAGE)
+    return;
+  const struct resident_slot *s = resident_find(fs, a->hash >> fs->shift, a->key);
+  if (s)
+    __builtin_prefetch(&fs->link[slot_frame(s)]);
+}
+
 /* The access `a`, number seq, next used at `next` (opt). */
 static ALWAYS_INLINE int frames_access(struct frames *fs, struct page_set *seen,
                                        vmsim_replay_result *res, const struct ahead *a,
@@ -547,6 +570,13 @@ static int frames_replay(struct frames *fs, vmsim_trace *t, struct page_set *see
     for (long i = 0; i < n; i++) {
       if (i < nl)
         prefetch_access(fs, seen, &later[i]);
+      if (m == MODEL_LRU) {
+        long j = i + FRAMES_BLOCK / 2;
+        if (j < n)
+          prefetch_link(fs, &b[j]);
+        else if (j - n < nl)
+          prefetch_link(fs, &later[j - n]);
+      }
       uint64_t next = m == MODEL_OPT ? rp->next_use[seq + (uint64_t)i] : 0;
       if ((rc = frames_access(fs, seen, res, &b[i], next, m)))
         return rc;
