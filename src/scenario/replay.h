@@ -92,6 +92,7 @@ struct replay {
   /* trace pid -> 1 + its index, by open addressing; 0 is an empty slot.
    * Twice MAX_TRACE_PIDS slots keep a probe short with every pid in. */
   uint16_t pid_slots[1u << PID_SLOT_BITS];
+  uint32_t last_pid, last_index; /* the last pid looked up, valid once nr_pids > 0 */
   uint64_t page_bytes; /* host memory per distinct page, beyond pass 1's */
   char *err;
   size_t len;
@@ -100,17 +101,24 @@ struct replay {
 /* The index of `trace_pid` in trace_pids[], which numbers the pids in the
  * order they first appear; -1 for a pid past the MAX_TRACE_PIDS-th. */
 static inline int pid_index(struct replay *rp, uint32_t trace_pid) {
+  /* Traces run on in one process: most records repeat the last pid. */
+  if (trace_pid == rp->last_pid && rp->nr_pids)
+    return (int)rp->last_index;
   const uint32_t mask = ARRAY_SIZE(rp->pid_slots) - 1;
   /* The product's top bits: its low ones depend on the pid's low ones only. */
   uint32_t h = (trace_pid * UINT32_C(0x9e3779b1)) >> (32 - PID_SLOT_BITS);
   for (; rp->pid_slots[h]; h = (h + 1) & mask)
     if (rp->trace_pids[rp->pid_slots[h] - 1] == trace_pid)
-      return rp->pid_slots[h] - 1;
-  if (rp->nr_pids == MAX_TRACE_PIDS)
-    return -1;
-  rp->trace_pids[rp->nr_pids] = trace_pid;
-  rp->pid_slots[h] = (uint16_t)(rp->nr_pids + 1);
-  return (int)rp->nr_pids++;
+      break;
+  if (!rp->pid_slots[h]) {
+    if (rp->nr_pids == MAX_TRACE_PIDS)
+      return -1;
+    rp->trace_pids[rp->nr_pids] = trace_pid;
+    rp->pid_slots[h] = (uint16_t)++rp->nr_pids;
+  }
+  rp->last_pid = trace_pid;
+  rp->last_index = rp->pid_slots[h] - 1u;
+  return (int)rp->last_index;
 }
 
 int vmsim__replay_open(struct replay *rp, vmsim_trace **t);
