@@ -14,10 +14,12 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 export VMSIM_BENCH_SCALE=${VMSIM_BENCH_SCALE:-0.05} VMSIM_BENCH_KEEP=1
 policies="clock fifo lru opt aging twolist fivelist"
 digest() { # NAME COMMAND...: one line, the sha256 of the output without "host"
+  # (nor the replay engine's name, which the machine engine's output did not
+  # always carry: its lines stay comparable with older digests)
   name=$1; shift
   # Paths are stripped to their last component: inputs live in fresh
   # temporary directories, and the tree may be checked out anywhere.
-  out=$("$@" 2>&1 | grep -v '"host"\|wall_time\|peak_rss\|per_sec' |
+  out=$("$@" 2>&1 | grep -v '"host"\|wall_time\|peak_rss\|per_sec\|"engine"' |
         sed -E 's#/([^/"[:space:]]+/)+([^/"[:space:]]+)#\2#g' || true)
   printf '%-40s %s\n' "$name" "$(printf '%s' "$out" | sha256sum | cut -c1-16)"
 }
@@ -26,7 +28,12 @@ kept() { sed -n 's/^VMSIM_BENCH_KEEP: inputs kept in //p'; }
 dir=$("$build/bench/bench_replay" "$vmsim" fifo 2>&1 >/dev/null | kept)
 for p in $policies; do
   digest "replay/$p" "$vmsim" replay "$dir/zipf.oracleGeneral" --trace-format oracleGeneral \
-    --frames 10000 --policy "$p" --output json --check 100000
+    --frames 10000 --policy "$p" --output json --check 100000 --engine machine
+done
+for p in clock fifo lru opt; do
+  digest "replay-frames/$p" "$vmsim" replay "$dir/zipf.oracleGeneral" \
+    --trace-format oracleGeneral --frames 10000 --policy "$p" --output json --check 100000 \
+    --engine frames
 done
 rm -rf "$dir"
 for mode in machine reclaim scale; do
