@@ -14,7 +14,9 @@
  * past 1024 pids) with one access per record, the distinct pages (in the
  * 47-bit address space) and pids the reader saw, and a machine that passes vmsim_check(); and Belady's
  * OPT, replayed on the same trace and frames, misses no more often than
- * the chosen policy.
+ * the chosen policy. For a policy with a frames model, the frames engine
+ * gives the machine's result (accesses, misses, major faults, segvs,
+ * pages, pids) or its error.
  */
 #include "fuzz.h"
 
@@ -74,6 +76,31 @@ static bool read_expected(int fd, enum vmsim_trace_format fmt, size_t size,
   return true;
 }
 
+/* The frames engine on what the machine engine replayed: the same status,
+ * and on success the same counts. */
+static void check_frames_engine(vmsim_replay_options opt, int machine_rc,
+                                const vmsim_replay_result *m) {
+  vmsim_replay_result f;
+  vmsim_sim *sim = (vmsim_sim *)&f; /* must come back NULL */
+  char err[512];
+  opt.engine = VMSIM_REPLAY_FRAMES;
+  int rc = vmsim_replay(&opt, &sim, &f, err, sizeof(err));
+  FUZZ_CHECK(rc == machine_rc && sim == NULL, "%s, %" PRIu64 " frames: the machine gave %d, "
+             "the frames engine %d (%s)", opt.policy, opt.frames, machine_rc, rc,
+             rc ? err : "");
+  if (rc)
+    return;
+  FUZZ_CHECK(f.engine == VMSIM_REPLAY_FRAMES && f.accesses == m->accesses &&
+                 f.misses == m->misses && f.major_faults == m->major_faults &&
+                 f.segv == m->segv && f.distinct_pages == m->distinct_pages &&
+                 f.nr_procs == m->nr_procs,
+             "%s, %" PRIu64 " frames: the machine missed %" PRIu64 " (%" PRIu64 " major, %" PRIu64
+             " segv) of %" PRIu64 ", the frames engine %" PRIu64 " (%" PRIu64 ", %" PRIu64
+             ") of %" PRIu64,
+             opt.policy, opt.frames, m->misses, m->major_faults, m->segv, m->accesses, f.misses,
+             f.major_faults, f.segv, f.accesses);
+}
+
 int vmsim_fuzz_replay(const uint8_t *data, size_t size) {
   if (size < 2)
     return 0;
@@ -105,6 +132,8 @@ int vmsim_fuzz_replay(const uint8_t *data, size_t size) {
   vmsim_sim *sim = NULL;
   char err[512];
   int rc = vmsim_replay(&opt, &sim, &res, err, sizeof(err));
+  if (vmsim_replay_frames_model(policy->name))
+    check_frames_engine(opt, rc, &res);
   if (ex.rc < 0) {
     const char *where = strchr(ex.msg, ':');
     FUZZ_CHECK(rc == ex.rc && where && strstr(err, where + 1),

@@ -11,7 +11,10 @@
  * than" where a line does not fit it; a reading ends with 0 or with
  * VMSIM_EPARSE and "NAME:LINE: error: ..." ("NAME: record N: error: ..."
  * for oracleGeneral), and repeats that error when called again; every
- * access obeys its format's contract (workload.h).
+ * access obeys its format's contract (workload.h). A third reading, by
+ * path (oracleGeneral: mapped) through vmsim_trace_fill() with chunks of
+ * 1 to 40 accesses drawn from the input's hash, yields exactly the first
+ * reading's accesses, status and message.
  */
 #include "fuzz.h"
 
@@ -122,9 +125,27 @@ static void read_all(vmsim_trace *t, enum vmsim_trace_format fmt, struct reading
   FUZZ_CHECK(strcmp(vmsim_trace_error(t), out->msg) == 0, "the error message changed");
 }
 
+/* A reading through vmsim_trace_fill(), in chunks of 1 to 40. */
+static void read_all_fill(vmsim_trace *t, uint64_t seed, struct reading *out) {
+  long k;
+  out->nr = 0;
+  do {
+    seed = seed * 6364136223846793005u + 1442695040888963407u;
+    size_t chunk = MIN(1 + (seed >> 33) % 40, FUZZ_MAX_ACCESSES - out->nr);
+    k = vmsim_trace_fill(t, out->refs + out->nr, chunk);
+    FUZZ_CHECK(k <= (long)chunk, "fill() gave %ld of %zu", k, chunk);
+    if (k > 0)
+      out->nr += (size_t)k;
+  } while (k > 0 && out->nr < FUZZ_MAX_ACCESSES);
+  out->rc = out->nr == FUZZ_MAX_ACCESSES ? 1 : (int)k;
+  snprintf(out->msg, sizeof(out->msg), "%s", vmsim_trace_error(t));
+  if (out->rc < 0)
+    FUZZ_CHECK(vmsim_trace_fill(t, out->refs, 1) == out->rc, "fill() after an error");
+}
+
 static int fuzz_trace(enum vmsim_trace_format fmt, const uint8_t *data, size_t size) {
-  static vmsim_memref refs[2][FUZZ_MAX_ACCESSES];
-  struct reading big = {.refs = refs[0]}, small = {.refs = refs[1]};
+  static vmsim_memref refs[3][FUZZ_MAX_ACCESSES];
+  struct reading big = {.refs = refs[0]}, small = {.refs = refs[1]}, filled = {.refs = refs[2]};
   vmsim_trace_options opts;
   vmsim_trace *t = NULL;
   char msg[256];
@@ -151,7 +172,33 @@ static int fuzz_trace(enum vmsim_trace_format fmt, const uint8_t *data, size_t s
   FUZZ_CHECK(rc == 0, "open_fd: %s", msg);
   read_all(t, fmt, &small);
   vmsim_trace_close(t);
+
+  /* By path, through fill(). */
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+  vmsim_trace_options_default(&opts);
+  opts.pid = 0;
+  rc = vmsim_trace_open(&t, path, fmt, &opts, msg, sizeof(msg));
+  FUZZ_CHECK(rc == 0, "open: %s", msg);
+  read_all_fill(t, vmsim_fuzz_hash(data, size), &filled);
+  vmsim_trace_close(t);
   close(fd);
+  FUZZ_CHECK(filled.nr == big.nr && filled.rc == big.rc,
+             "fill() read %zu accesses then %d, next() %zu then %d", filled.nr, filled.rc, big.nr,
+             big.rc);
+  for (size_t i = 0; i < big.nr; i++)
+    FUZZ_CHECK(big.refs[i].vaddr == filled.refs[i].vaddr &&
+                   big.refs[i].pid == filled.refs[i].pid &&
+                   big.refs[i].write == filled.refs[i].write &&
+                   big.refs[i].next_access == filled.refs[i].next_access,
+               "access %zu differs between next() and fill()", i);
+  /* The messages name the trace differently (its path); past the name,
+   * the same. */
+  if (big.rc < 0) {
+    const char *a = strchr(big.msg, ':'), *b = strstr(filled.msg, a ? a : "");
+    FUZZ_CHECK(a && b && strcmp(a, b) == 0, "messages differ: '%s' / '%s'", big.msg,
+               filled.msg);
+  }
 
   /* The same accesses, as far as both went. */
   size_t common = MIN(big.nr, small.nr);
