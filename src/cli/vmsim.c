@@ -40,6 +40,7 @@ struct options {
   uint64_t frames;
   enum vmsim_replay_engine engine;
   uint64_t check;
+  const char *replay_only, *run_only; /* the first option given of each kind */
 };
 
 static const char usage_text[] =
@@ -471,9 +472,14 @@ int main(int argc, char **argv) {
       positional = argv[optind++];
       continue;
     }
-    c = getopt_long(argc, argv, "+:", longopts, NULL);
+    int li = -1;
+    c = getopt_long(argc, argv, "+:", longopts, &li);
     if (c == -1)
       break;
+    if ((c == 'f' || c == 'n' || c == 'e') && !o.replay_only)
+      o.replay_only = longopts[li].name;
+    if ((c == 's' || c == 't') && !o.run_only)
+      o.run_only = longopts[li].name;
     switch (c) {
     case 'p':
       o.policy = optarg;
@@ -539,6 +545,11 @@ int main(int argc, char **argv) {
       return EXIT_USAGE;
 
   char err[1024];
+  bool replay = command && strcmp(command, "replay") == 0;
+  if (!replay && o.replay_only)
+    return usage_error("--%s is an option of replay", o.replay_only);
+  if (replay && o.run_only)
+    return usage_error("--%s is an option of run", o.run_only);
   if (!command || strcmp(command, "run") == 0) {
     vmsim_scenario *scn;
     int rc;
