@@ -86,7 +86,7 @@ static int find_model(const char *name) {
 bool vmsim_replay_frames_model(const char *name) { return find_model(name) >= 0; }
 
 #define NO_FRAME UINT32_MAX
-#define MAX_FRAMES (UINT64_C(1) << 31) /* slots stay addressable by uint32_t */
+#define MAX_FRAMES (UINT64_C(1) << 27) /* 512 GiB of 4 KiB pages: see struct lru_use */
 
 #define RESIDENT_MIN_SLOTS 1024
 /* A slot holds its key with SLOT_USED set: a zeroed table (calloc, on
@@ -94,11 +94,14 @@ bool vmsim_replay_frames_model(const char *name) { return find_model(name) >= 0;
 #define SLOT_USED (UINT64_C(1) << 63)
 #define NO_PAGE UINT64_MAX /* an address outside the space: no key */
 
-/* A slot's frame word: the frame, and the page's bits above it. They live
- * in the slot a hit has just read, not in a per-frame array a hit would
- * have to fetch. */
+/* A slot's frame word: the frame in the low 32 bits, and above it what a
+ * hit updates, in the slot it has just read rather than in a per-frame
+ * array it would have to fetch: clock's referenced bit, the dirty bit,
+ * lru's use stamp. */
 #define PAGE_REFERENCED (UINT64_C(1) << 63) /* clock: accessed since the hand passed */
 #define PAGE_DIRTY (UINT64_C(1) << 62)      /* written since it was brought in */
+#define STAMP_SHIFT 32
+#define STAMP_MASK ((UINT32_C(1) << 30) - 1) /* 30 bits: see struct lru_use */
 
 /* The trace is read in blocks of this many records, each access
  * prefetching for the one a block later; fifo and clock prefetch the slot
@@ -112,8 +115,25 @@ struct resident_slot {
   uint64_t frame; /* frame | PAGE_REFERENCED | PAGE_DIRTY */
 };
 
-struct lru_link {
-  uint32_t prev, next; /* NO_FRAME at the ends */
+/*
+ * lru: a queue of uses, oldest first. Each use of a frame (a hit, or a
+ * page's arrival) stamps the frame's slot with the next tick of a clock
+ * and appends (frame, stamp); a frame's last use is the one entry whose
+ * stamp is still the slot's, the others are stale. The least recently
+ * used frame is thus the frame of the first live entry: eviction pops
+ * stale entries until it finds one. A hit costs a store in the slot it
+ * has just read and one at the queue's tail, where a list would move two
+ * neighbours. Every entry is pushed and popped once: O(1) amortised. When
+ * the ring (a power of two of at least 2 * cap entries) is full, its stale
+ * entries are squeezed out: at most `used` stay, so again O(1) amortised.
+ *
+ * Stamps are 30 bits, compared modulo 2^30. A stale entry's stamp and its
+ * frame's current one are both in the queue, the stale one first, so they
+ * differ by less than the ring's size, at most 4 * MAX_FRAMES = 2^29:
+ * never by a multiple of 2^30.
+ */
+struct lru_use {
+  uint32_t frame, stamp;
 };
 
 struct frames {
@@ -127,8 +147,9 @@ struct frames {
   uint64_t mask;        /* slots - 1 */
   unsigned shift;       /* 64 - log2(slots) */
   uint32_t hand;        /* fifo, clock: the frame to look at next */
-  struct lru_link *link;  /* lru: [cap] */
-  uint32_t head, tail;    /* lru: most and least recently used */
+  struct lru_use *uses;   /* lru: the queue, a ring */
+  uint64_t use_head, use_tail, use_mask; /* lru: entries [head, tail) of the ring */
+  uint32_t clock;         /* lru: the last stamp given */
   uint64_t *next_use;     /* opt: [cap], of the page in the frame */
   uint32_t *heap, *pos;   /* opt: [cap] each, heap[] of frames, pos[] inverse */
 };
@@ -197,7 +218,7 @@ static ALWAYS_INLINE struct resident_slot *frame_page(const struct frames *fs, u
 static size_t frame_bytes(enum frames_model m) {
   size_t b = sizeof(uint32_t);
   if (m == MODEL_LRU)
-    b += sizeof(struct lru_link);
+    b += 4 * sizeof(struct lru_use); /* the ring, 2 * cap rounded up */
   if (m == MODEL_OPT)
     b += sizeof(uint64_t) + 2 * sizeof(uint32_t);
   return b;
@@ -237,8 +258,76 @@ static int resident_resize(struct frames *fs, uint64_t slots) {
   for (uint64_t i = 0; i < old_slots; i++)
     if (old[i].key)
       resident_add(fs, old[i].key & ~SLOT_USED, slot_frame(&old[i]),
-                   old[i].frame & (PAGE_REFERENCED | PAGE_DIRTY));
+                   old[i].frame & ~(uint64_t)UINT32_MAX); /* its bits, all of them */
   vmsim__free(old_base);
+  return 0;
+}
+
+/* ---- lru's queue of uses ------------------------------------------------- */
+
+static ALWAYS_INLINE uint32_t slot_stamp(const struct resident_slot *s) {
+  return (uint32_t)(s->frame >> STAMP_SHIFT) & STAMP_MASK;
+}
+
+/* Squeeze the stale entries out of the ring, keeping the order. */
+static NOINLINE void lru_compact(struct frames *fs) {
+  uint64_t w = fs->use_head;
+  for (uint64_t r = fs->use_head; r != fs->use_tail; r++) {
+    struct lru_use u = fs->uses[r & fs->use_mask];
+    if (slot_stamp(frame_page(fs, u.frame)) == u.stamp)
+      fs->uses[w++ & fs->use_mask] = u;
+  }
+  fs->use_tail = w;
+}
+
+/* A use of the page in slot s, frame f: a new stamp, queued. */
+static ALWAYS_INLINE void lru_stamp(struct frames *fs, struct resident_slot *s, uint32_t f) {
+  fs->clock = (fs->clock + 1) & STAMP_MASK;
+  s->frame = (s->frame & ~((uint64_t)STAMP_MASK << STAMP_SHIFT)) |
+             (uint64_t)fs->clock << STAMP_SHIFT;
+  if (fs->use_tail - fs->use_head > fs->use_mask)
+    lru_compact(fs);
+  fs->uses[fs->use_tail++ & fs->use_mask] = (struct lru_use){f, fs->clock};
+}
+
+/* A hit: a use, unless the last use was this page's already. */
+static ALWAYS_INLINE void lru_use(struct frames *fs, struct resident_slot *s, uint32_t f) {
+  if (slot_stamp(s) != fs->clock)
+    lru_stamp(fs, s, f);
+}
+
+/* The least recently used frame: the first live entry, popped. The frames
+ * of the entries a few pops on are prefetched in two steps: their slot
+ * index, then their slot. */
+static ALWAYS_INLINE uint32_t lru_victim(struct frames *fs) {
+  for (;;) {
+    uint64_t h = fs->use_head++;
+    __builtin_prefetch(&fs->frame_slot[fs->uses[(h + 16) & fs->use_mask].frame]);
+    __builtin_prefetch(frame_page(fs, fs->uses[(h + 8) & fs->use_mask].frame));
+    struct lru_use u = fs->uses[h & fs->use_mask];
+    if (slot_stamp(frame_page(fs, u.frame)) == u.stamp)
+      return u.frame;
+  }
+}
+
+/* A ring for at least 2 * cap entries, the queue moved into it in order. */
+static int lru_grow(struct frames *fs, uint32_t cap) {
+  uint64_t size = 64;
+  while (size < 2 * (uint64_t)cap)
+    size *= 2;
+  if (fs->uses && size <= fs->use_mask + 1)
+    return 0;
+  struct lru_use *ring = vmsim__calloc(size, sizeof(*ring));
+  if (!ring)
+    return out_of_memory(fs);
+  uint64_t n = 0;
+  for (uint64_t r = fs->use_head; r != fs->use_tail; r++)
+    ring[n++] = fs->uses[r & fs->use_mask];
+  vmsim__free(fs->uses);
+  fs->uses = ring;
+  fs->use_mask = size - 1;
+  fs->use_head = 0;
+  fs->use_tail = n;
   return 0;
 }
 
@@ -257,7 +346,7 @@ static NOINLINE int frames_grow(struct frames *fs) {
     uint32_t cap = fs->cap ? (uint32_t)MIN((uint64_t)fs->cap * 2, fs->nr) : MIN(1024, fs->nr);
     if ((rc = check_host(fs, cap, fs->mask + 1)) ||
         (rc = grow_array(fs, &fs->frame_slot, sizeof(*fs->frame_slot), cap)) ||
-        (fs->model == MODEL_LRU && (rc = grow_array(fs, &fs->link, sizeof(*fs->link), cap))) ||
+        (fs->model == MODEL_LRU && (rc = lru_grow(fs, cap))) ||
         (fs->model == MODEL_OPT &&
          ((rc = grow_array(fs, &fs->next_use, sizeof(*fs->next_use), cap)) ||
           (rc = grow_array(fs, &fs->heap, sizeof(*fs->heap), cap)) ||
@@ -280,38 +369,6 @@ static ALWAYS_INLINE uint32_t hand_next(const struct frames *fs, uint32_t f) {
 static ALWAYS_INLINE void prefetch_ahead(const struct frames *fs) {
   uint32_t f = fs->hand + VICTIM_AHEAD;
   __builtin_prefetch(frame_page(fs, f < fs->nr ? f : f - fs->nr));
-}
-
-static ALWAYS_INLINE void lru_unlink(struct frames *fs, uint32_t f) {
-  struct lru_link l = fs->link[f];
-  if (l.prev == NO_FRAME)
-    fs->head = l.next;
-  else
-    fs->link[l.prev].next = l.next;
-  if (l.next == NO_FRAME)
-    fs->tail = l.prev;
-  else
-    fs->link[l.next].prev = l.prev;
-}
-
-static ALWAYS_INLINE void lru_push(struct frames *fs, uint32_t f) {
-  fs->link[f] = (struct lru_link){NO_FRAME, fs->head};
-  if (fs->head == NO_FRAME)
-    fs->tail = f;
-  else
-    fs->link[fs->head].prev = f;
-  fs->head = f;
-}
-
-/* lru: the next victims, the tail's predecessors: what their eviction will
- * read (the link and slot of the next, the slot index of the one after),
- * one miss ahead. The tail's link is at hand (an eviction just wrote it). */
-static ALWAYS_INLINE void lru_prefetch_victims(const struct frames *fs) {
-  uint32_t t1 = fs->link[fs->tail].prev;
-  if (t1 == NO_FRAME)
-    return;
-  __builtin_prefetch(&fs->link[t1]);
-  __builtin_prefetch(frame_page(fs, t1));
 }
 
 /* Should frame a leave before frame b? */
@@ -356,10 +413,8 @@ static ALWAYS_INLINE void model_hit(struct frames *fs, const enum frames_model m
   if (bits)
     s->frame |= bits;
   uint32_t f = slot_frame(s);
-  if (m == MODEL_LRU && f != fs->head) {
-    lru_unlink(fs, f);
-    lru_push(fs, f);
-  }
+  if (m == MODEL_LRU)
+    lru_use(fs, s, f);
   if (m == MODEL_OPT) {
     fs->next_use[f] = next; /* later than now, the old key: the frame rises */
     opt_sift_up(fs, fs->pos[f]);
@@ -385,8 +440,7 @@ static ALWAYS_INLINE uint32_t model_victim(struct frames *fs, const enum frames_
     fs->hand = hand_next(fs, f);
     return f;
   case MODEL_LRU:
-    lru_prefetch_victims(fs);
-    return fs->tail;
+    return lru_victim(fs);
   case MODEL_OPT:
     return fs->heap[0];
   }
@@ -397,11 +451,8 @@ static ALWAYS_INLINE uint32_t model_victim(struct frames *fs, const enum frames_
  * was free (not a victim's). */
 static ALWAYS_INLINE void model_arrive(struct frames *fs, const enum frames_model m, uint32_t f,
                                        bool fresh, uint64_t next) {
-  if (m == MODEL_LRU) {
-    if (!fresh)
-      lru_unlink(fs, f);
-    lru_push(fs, f);
-  }
+  if (m == MODEL_LRU)
+    lru_stamp(fs, frame_page(fs, f), f);
   if (m == MODEL_OPT) {
     fs->next_use[f] = next;
     if (fresh) {
@@ -435,16 +486,20 @@ static int frames_check(void *ctx, char *msg, size_t len) {
   if (fs->used < fs->nr && fs->hand != 0)
     return vmsim__errf(msg, len, VMSIM_ECORRUPT, "frames: the hand moved before frames ran out");
   if (fs->model == MODEL_LRU) {
-    uint32_t n = 0, prev = NO_FRAME;
-    for (uint32_t f = fs->head; f != NO_FRAME && n <= fs->used; prev = f, f = fs->link[f].next) {
-      if (fs->link[f].prev != prev)
-        return vmsim__errf(msg, len, VMSIM_ECORRUPT, "frames: lru link of frame %" PRIu32, f);
-      n++;
+    /* Stamps are unique among the entries, so as many live entries as
+     * frames in use is one for each. */
+    uint64_t live = 0;
+    for (uint64_t r = fs->use_head; r != fs->use_tail; r++) {
+      struct lru_use u = fs->uses[r & fs->use_mask];
+      if (u.frame >= fs->used)
+        return vmsim__errf(msg, len, VMSIM_ECORRUPT, "frames: lru use of frame %" PRIu32
+                           ", not in use", u.frame);
+      live += slot_stamp(frame_page(fs, u.frame)) == u.stamp;
     }
-    if (n != fs->used || prev != fs->tail)
+    if (live != fs->used || fs->use_tail - fs->use_head > fs->use_mask + 1)
       return vmsim__errf(msg, len, VMSIM_ECORRUPT,
-                         "frames: the lru list holds %" PRIu32 " frames, %" PRIu32 " in use",
-                         n, fs->used);
+                         "frames: %" PRIu64 " live lru uses, %" PRIu32 " frames in use", live,
+                         fs->used);
   }
   if (fs->model == MODEL_OPT) {
     for (uint32_t i = 0; i < fs->used; i++) {
@@ -495,17 +550,6 @@ static ALWAYS_INLINE void prefetch_access(const struct frames *fs, const struct 
     return;
   __builtin_prefetch(&fs->slots[a->hash >> fs->shift]);
   __builtin_prefetch(&seen->slots[key_hash(a->key >> CHUNK_SHIFT) >> seen->shift]);
-}
-
-/* lru: the link of the frame of an access half a block on, whose slot
- * was prefetched half a block ago; it moves to the head when its turn
- * comes. (If it leaves before, the hint was wasted, not wrong.) */
-static ALWAYS_INLINE void prefetch_link(const struct frames *fs, const struct ahead *a) {
-  if (a->key == NO_PAGE)
-    return;
-  const struct resident_slot *s = resident_find(fs, a->hash >> fs->shift, a->key);
-  if (s)
-    __builtin_prefetch(&fs->link[slot_frame(s)]);
 }
 
 /* The access `a`, number seq, next used at `next` (opt). */
@@ -570,13 +614,6 @@ static int frames_replay(struct frames *fs, vmsim_trace *t, struct page_set *see
     for (long i = 0; i < n; i++) {
       if (i < nl)
         prefetch_access(fs, seen, &later[i]);
-      if (m == MODEL_LRU) {
-        long j = i + FRAMES_BLOCK / 2;
-        if (j < n)
-          prefetch_link(fs, &b[j]);
-        else if (j - n < nl)
-          prefetch_link(fs, &later[j - n]);
-      }
       uint64_t next = m == MODEL_OPT ? rp->next_use[seq + (uint64_t)i] : 0;
       if ((rc = frames_access(fs, seen, res, &b[i], next, m)))
         return rc;
@@ -599,7 +636,10 @@ int vmsim__replay_frames(struct replay *rp, vmsim_replay_result *res) {
                        "replay: %" PRIu64 " frames; the frames engine takes at most %" PRIu64,
                        opt->frames, MAX_FRAMES);
   struct frames fs = {.rp = rp, .model = (enum frames_model)find_model(opt->policy),
-                      .nr = (uint32_t)opt->frames, .head = NO_FRAME, .tail = NO_FRAME};
+                      .nr = (uint32_t)opt->frames,
+                      /* lru: near the wrap, which every replay of more than a few
+                       * thousand uses thus runs through, the tests' included */
+                      .clock = STAMP_MASK - 4096};
   struct page_set seen = {0};
   vmsim_trace *t = NULL;
   uint64_t distinct = res->distinct_pages; /* pass 1's, if it ran */
@@ -628,7 +668,7 @@ out:
   vmsim__free(seen.slots);
   vmsim__free(fs.slots_base);
   vmsim__free(fs.frame_slot);
-  vmsim__free(fs.link);
+  vmsim__free(fs.uses);
   vmsim__free(fs.next_use);
   vmsim__free(fs.heap);
   vmsim__free(fs.pos);
