@@ -536,6 +536,17 @@ static void test_engine_selection(void **state) {
   if (!strstr(err, "frames"))
     fail_msg("FRAMES without frames: '%s' does not say 'frames'", err);
 
+  /* More frames than the engine takes (2^27: its lru stamps): refused,
+   * naming the limit; the limit itself runs (lazily: nothing allocated
+   * for frames the trace does not fill). */
+  rc = replay_rc("lru", (UINT64_C(1) << 27) + 1, VMSIM_REPLAY_FRAMES, trace_path, &sim, &res,
+                 err, sizeof(err));
+  assert_int_equal(rc, VMSIM_ERANGE);
+  assert_non_null(strstr(err, "134217728"));
+  assert_ok(replay_rc("lru", UINT64_C(1) << 27, VMSIM_REPLAY_FRAMES, trace_path, &sim, &res, err,
+                      sizeof(err)));
+  assert_int_equal(res.misses, e.distinct_pages);
+
   /* An unknown policy, under each engine. */
   static const enum vmsim_replay_engine engines[] = {
     VMSIM_REPLAY_MACHINE, VMSIM_REPLAY_FRAMES, VMSIM_REPLAY_AUTO};
