@@ -104,11 +104,13 @@ bool vmsim_replay_frames_model(const char *name) { return find_model(name) >= 0;
 #define STAMP_MASK ((UINT32_C(1) << 30) - 1) /* 30 bits: see struct lru_use */
 
 /* The trace is read in blocks of this many records, each access
- * prefetching for the one a block later; fifo and clock prefetch the slot
- * of the page VICTIM_AHEAD frames past the hand, the victim of a miss to
- * come, or a page the hand will look at. */
+ * prefetching for the one a block later. Fifo prefetches the slot of the
+ * page FIFO_AHEAD frames past the hand, the victim of a miss to come;
+ * clock, whose hand moves on a few frames a miss, the slot of each page
+ * CLOCK_AHEAD frames before the hand reaches it. */
 #define FRAMES_BLOCK 16
-#define VICTIM_AHEAD 4
+#define FIFO_AHEAD 4
+#define CLOCK_AHEAD 16
 
 struct resident_slot {
   uint64_t key;   /* key | SLOT_USED, or 0 if free */
@@ -365,9 +367,9 @@ static ALWAYS_INLINE uint32_t hand_next(const struct frames *fs, uint32_t f) {
   return f + 1 == fs->nr ? 0 : f + 1;
 }
 
-/* fifo, clock: the slot of the page VICTIM_AHEAD frames past the hand. */
-static ALWAYS_INLINE void prefetch_ahead(const struct frames *fs) {
-  uint32_t f = fs->hand + VICTIM_AHEAD;
+/* fifo, clock: the slot of the page `ahead` frames past the hand. */
+static ALWAYS_INLINE void prefetch_ahead(const struct frames *fs, uint32_t ahead) {
+  uint32_t f = fs->hand + ahead;
   __builtin_prefetch(frame_page(fs, f < fs->nr ? f : f - fs->nr));
 }
 
@@ -432,7 +434,7 @@ static ALWAYS_INLINE uint32_t model_victim(struct frames *fs, const enum frames_
         break;
       s->frame &= ~PAGE_REFERENCED;
       fs->hand = hand_next(fs, fs->hand);
-      prefetch_ahead(fs);
+      prefetch_ahead(fs, CLOCK_AHEAD);
     }
     /* fall through */
   case MODEL_FIFO:
@@ -579,7 +581,7 @@ static ALWAYS_INLINE int frames_access(struct frames *fs, struct page_set *seen,
     f = fs->used++;
   } else {
     if (m == MODEL_FIFO || m == MODEL_CLOCK)
-      prefetch_ahead(fs);
+      prefetch_ahead(fs, m == MODEL_FIFO ? FIFO_AHEAD : CLOCK_AHEAD);
     f = model_victim(fs, m);
     uint32_t i = fs->frame_slot[f];
     res->evictions++;
