@@ -26,11 +26,14 @@
  *         the MMU sets, cleared only by the policy, with a TLB flush); the
  *         hand clears set bits until it finds a clear one, the victim.
  *         Passing a page over is clock.c's move to the list head.
- *         State: the hand, a bit per frame. Cost: O(1) per hit, amortised
- *         O(1) per miss (a sweep clears what it passes), N + 1 at worst.
- *  lru    Algorithm: exact LRU. A doubly linked list of frames by recency;
- *         a hit moves its frame to the head, the victim is the tail.
- *         State: two links per frame. Cost: O(1) per access.
+ *         State: the hand, a bit per page (in its slot). Cost: O(1) per
+ *         hit, amortised O(1) per miss (a sweep clears what it passes),
+ *         N + 1 steps at worst.
+ *  lru    Algorithm: exact LRU, as a queue of stamped uses (struct
+ *         lru_use): a hit stamps its page and queues the use, the victim
+ *         is the frame of the oldest use still its frame's latest.
+ *         State: a stamp per page (in its slot), a ring of uses of 2 to 4
+ *         times the frames. Cost: O(1) amortised per access.
  *  opt    Algorithm: Belady's MIN. A max-heap of frames keyed by their
  *         page's next use (pass 1 computes every access's); the victim is
  *         the root, the page used again farthest ahead (or never). Ties,
@@ -40,22 +43,27 @@
  *
  * Era: the models of Belady (1966), Mattson et al. (1970) and Corbató
  * (1968); the engine is what libCacheSim-style simulators do.
- * State: per frame, its page's key with the referenced and dirty bits on
- * top (frame_page[]); a table of the resident pages, key -> frame (open
- * addressing, linear probing, Fibonacci hashing, at most half full,
- * deletion by backward shift so that no tombstone lengthens a probe); the
- * model's state above; and pass 1's page set, in 64-page chunks, to tell
- * a first touch from a refault. Arrays grow with the frames in use, so a
- * large N costs only what the trace fills.
- * Invariants (frames_check(), run every --check N accesses and at the
- * end of every replay): the table
- * holds exactly the frames in use, each under its page's key; fifo and
- * clock's hand stays at frame 0 until every frame is in use; the lru list
- * and the opt heap hold exactly the frames in use, the heap ordered.
- * Cost: per access one probe of the table (its slot prefetched when the
- * record is read, REPLAY_AHEAD records earlier) and the model's work; per
- * miss a second probe, to delete the victim's key, and one of the page
- * set. Host memory: 16 to 32 bytes per table slot, 8 to 24 per frame.
+ * State: a table of the resident pages, key -> frame and the page's bits
+ * (dirty; clock's referenced bit; lru's stamp), by open addressing (linear
+ * probing, Fibonacci hashing, at most half full, on host huge pages,
+ * deletion by backward shift so that no tombstone lengthens a probe); per
+ * frame the index of its page's slot (frame_slot[]); the model's state
+ * above; and pass 1's page set, in 64-page chunks, to tell a first touch
+ * from a refault. Arrays grow with the frames in use, so a large N costs
+ * only what the trace fills.
+ * Invariants (frames_check(), run every --check N accesses, between blocks
+ * of FRAMES_BLOCK, and at the end of every replay): the table holds
+ * exactly the frames in use, each under its page's key, and frame_slot[]
+ * points at them; fifo and clock's hand stays at frame 0 until every frame
+ * is in use; lru's queue holds one live use per frame in use; the opt heap
+ * holds exactly the frames in use, ordered.
+ * Cost: per access one probe of the table (its slot prefetched a block of
+ * FRAMES_BLOCK records earlier) and the model's work; per miss a probe of
+ * the page set and the deletion of the victim's slot, found through
+ * frame_slot[] without a probe. About 180 (fifo) to 230 (lru) host
+ * instructions per access, trace reading included. Host memory: 32 bytes
+ * of table per frame (16-byte slots, at most half full), plus 4 (fifo,
+ * clock), 20 to 36 (lru) or 20 (opt) per frame.
  * Source: L. A. Belady, IBM Systems Journal 5(2), 1966; R. L. Mattson et
  * al., IBM Systems Journal 9(2), 1970; F. J. Corbató, MIT Project MAC,
  * 1968; D. E. Knuth, TAOCP vol. 3, 6.4, algorithm R (deletion with linear
