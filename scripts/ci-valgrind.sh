@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 build=${VMSIM_VALGRIND_BUILD:-build-valgrind}
 # Not here: the slow ones (watermark, gen, the policies, conformance, cli).
 tests="alloc config page buddy pgtable tlb mmu trace fault mm swap vmscan kswapd oom check shrinker
-scenario limits alloc_inject"
+scenario limits alloc_inject replay_frames"
 
 if ! command -v valgrind >/dev/null; then
   SUDO=""

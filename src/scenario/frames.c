@@ -377,8 +377,9 @@ static ALWAYS_INLINE uint32_t hand_next(const struct frames *fs, uint32_t f) {
 
 /* fifo, clock: the slot of the page `ahead` frames past the hand. */
 static ALWAYS_INLINE void prefetch_ahead(const struct frames *fs, uint32_t ahead) {
-  uint32_t f = fs->hand + ahead;
-  __builtin_prefetch(frame_page(fs, f < fs->nr ? f : f - fs->nr));
+  uint64_t f = (uint64_t)fs->hand + ahead;
+  /* The circle may be smaller than `ahead`. */
+  __builtin_prefetch(frame_page(fs, (uint32_t)(f < fs->nr ? f : f % fs->nr)));
 }
 
 /* Should frame a leave before frame b? */
