@@ -136,7 +136,8 @@ static int grow_next_use(struct replay *rp, const struct page_set *s) {
 int vmsim__replay_scan(struct replay *rp, vmsim_replay_result *res) {
   struct page_set set;
   vmsim_trace *t;
-  vmsim_memref ref;
+  vmsim_memref refs[64];
+  long n = 0;
   int rc = vmsim__replay_open(rp, &t);
   if (rc)
     return rc;
@@ -144,32 +145,36 @@ int vmsim__replay_scan(struct replay *rp, vmsim_replay_result *res) {
     vmsim_trace_close(t);
     return rc;
   }
-  while ((rc = vmsim_trace_next(t, &ref)) == 1) {
-    int idx = pid_index(rp, ref.pid);
-    if (idx < 0) {
-      rc = vmsim__errf(rp->err, rp->len, VMSIM_ERANGE, "%s: more than %d processes",
-                       rp->opt->path, MAX_TRACE_PIDS);
-      break;
-    }
-    if (rp->future) {
-      if (rp->nr == rp->cap && (rc = grow_next_use(rp, &set)))
+  while (!rc && (n = vmsim_trace_fill(t, refs, ARRAY_SIZE(refs))) > 0) {
+    for (long i = 0; i < n; i++) {
+      const vmsim_memref *ref = &refs[i];
+      int idx = pid_index(rp, ref->pid);
+      if (idx < 0) {
+        rc = vmsim__errf(rp->err, rp->len, VMSIM_ERANGE, "%s: more than %d processes",
+                         rp->opt->path, MAX_TRACE_PIDS);
         break;
-      rp->next_use[rp->nr] = UINT64_MAX;
+      }
+      if (rp->future) {
+        if (rp->nr == rp->cap && (rc = grow_next_use(rp, &set)))
+          break;
+        rp->next_use[rp->nr] = UINT64_MAX;
+      }
+      /* An address outside the address space is a segv in pass 2: no page
+       * to count, nothing to remember about it. */
+      if (ref->vaddr < VMSIM_TASK_SIZE &&
+          (rc = see_page(rp, &set, page_key((uint32_t)idx, ref->vaddr >> VMSIM_PAGE_SHIFT))) < 0)
+        break;
+      rc = 0;
+      rp->nr++;
     }
-    /* An address outside the address space is a segv in pass 2: no page
-     * to count, nothing to remember about it. */
-    if (ref.vaddr < VMSIM_TASK_SIZE &&
-        (rc = see_page(rp, &set, page_key((uint32_t)idx, ref.vaddr >> VMSIM_PAGE_SHIFT))) < 0)
-      break;
-    rp->nr++;
   }
-  if (rc < 0 && rc != VMSIM_ENOMEM && rc != VMSIM_ERANGE)
-    rc = vmsim__errf(rp->err, rp->len, rc, "%s", vmsim_trace_error(t));
+  if (!rc && n < 0)
+    rc = vmsim__errf(rp->err, rp->len, (int)n, "%s", vmsim_trace_error(t));
   res->distinct_pages = set.pages;
   res->nr_procs = rp->nr_pids;
   vmsim__free(set.slots);
   vmsim_trace_close(t);
-  return rc < 0 ? rc : 0;
+  return rc;
 }
 
 static void replay_config(const vmsim_replay_options *opt, uint64_t distinct, vmsim_config *cfg) {
