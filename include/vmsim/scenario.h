@@ -136,8 +136,9 @@ VMSIM_EXPORT int vmsim_scenario_run(const vmsim_scenario *scn, const vmsim_run_o
  *   use, the policy's victim leaves. The miss count (and its split into
  *   first touches and refaults) is the same as the MACHINE engine's with
  *   the same frames and policy -- tests/test_replay_frames.c checks it --
- *   at some ten times the speed. Only policies with a frames model:
- *   vmsim_replay_frames_model().
+ *   at some five to ten times the speed. Only policies with a frames
+ *   model (vmsim_replay_frames_model()), and at most 2^27 frames
+ *   (VMSIM_ERANGE past that).
  * AUTO: FRAMES when `frames` > 0 and the policy has a frames model, else
  *   MACHINE; vmsim_replay_result.engine says which ran. What `vmsim replay`
  *   uses unless told otherwise.

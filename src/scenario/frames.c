@@ -122,7 +122,7 @@ bool vmsim_replay_frames_model(const char *name) { return find_model(name) >= 0;
 
 struct resident_slot {
   uint64_t key;   /* key | SLOT_USED, or 0 if free */
-  uint64_t frame; /* frame | PAGE_REFERENCED | PAGE_DIRTY */
+  uint64_t frame; /* frame | PAGE_REFERENCED | PAGE_DIRTY | stamp << STAMP_SHIFT */
 };
 
 /*
@@ -172,7 +172,6 @@ static ALWAYS_INLINE uint64_t slot_of(const struct frames *fs, uint64_t key) {
   return key_hash(key) >> fs->shift;
 }
 
-/* The frame holding `key`, or NO_FRAME. */
 /* The slot of `key`, from its home h, or NULL if the page is not resident. */
 static ALWAYS_INLINE struct resident_slot *resident_find(const struct frames *fs, uint64_t h,
                                                          uint64_t key) {
