@@ -166,10 +166,8 @@ struct frames {
 
 /* ---- the resident pages -------------------------------------------------- */
 
-static ALWAYS_INLINE uint64_t key_hash(uint64_t key) { return key * UINT64_C(0x9e3779b97f4a7c15); }
-
 static ALWAYS_INLINE uint64_t slot_of(const struct frames *fs, uint64_t key) {
-  return key_hash(key) >> fs->shift;
+  return page_hash(key) >> fs->shift;
 }
 
 /* The slot of `key`, from its home h, or NULL if the page is not resident. */
@@ -527,7 +525,7 @@ static int frames_check(void *ctx, char *msg, size_t len) {
 
 struct ahead {
   uint64_t key;  /* page_key(), or NO_PAGE for an address outside the space */
-  uint64_t hash; /* key * 2^64 / phi: its slot is the top bits (the table may grow) */
+  uint64_t hash; /* page_hash(key): its slot is the top bits (the table may grow) */
   bool write;
 };
 
@@ -547,7 +545,7 @@ static long read_block(struct replay *rp, vmsim_trace *t, struct ahead *blk) {
     blk[i].key = NO_PAGE;
     if (refs[i].vaddr < VMSIM_TASK_SIZE) {
       blk[i].key = page_key((uint32_t)idx, refs[i].vaddr >> VMSIM_PAGE_SHIFT);
-      blk[i].hash = key_hash(blk[i].key);
+      blk[i].hash = page_hash(blk[i].key);
     }
   }
   return n;
@@ -559,7 +557,7 @@ static ALWAYS_INLINE void prefetch_access(const struct frames *fs, const struct 
   if (a->key == NO_PAGE)
     return;
   __builtin_prefetch(&fs->slots[a->hash >> fs->shift]);
-  __builtin_prefetch(&seen->slots[key_hash(a->key >> CHUNK_SHIFT) >> seen->shift]);
+  __builtin_prefetch(page_set_home(seen, a->key >> seen->chunk_shift));
 }
 
 /* The access `a`, number seq, next used at `next` (opt). */

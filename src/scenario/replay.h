@@ -17,24 +17,26 @@ _Static_assert((1u << PID_SLOT_BITS) >= 2 * MAX_TRACE_PIDS, "pid slots at most h
 
 
 /*
- * Pass 1's set of the trace's pages: an open-addressing hash table (linear
- * probing, a power-of-two size at most half full, Fibonacci hashing: the
- * key times 2^64 / phi, top bits kept) of 16-byte entries. A page's key is
- * its process's index in trace_pids[] and its vpn, page_key(); what an
- * entry covers depends on the policy:
+ * A set of the trace's pages: an open-addressing hash table (linear
+ * probing, a power-of-two size at most half full, Fibonacci hashing:
+ * page_hash(), top bits kept) of 16-byte entries. A page's key is its
+ * process's index in trace_pids[] and its vpn, page_key(). Pass 1 keeps
+ * one, and the frames engine another, to tell a first touch from a
+ * refault. What an entry covers:
  *
- *  - Without VMSIM_POLICY_F_FUTURE, pass 1 only counts the distinct pages
- *    (to size swap), so an entry is a chunk of 64 pages, keyed by
- *    page_key() >> 6, and its value the bitmap of the pages seen; a new bit
- *    is a new page. A dense trace needs 1/64 of the entries a table of
+ *  - In pass 1 without VMSIM_POLICY_F_FUTURE, which only counts the
+ *    distinct pages (to size swap), and in the frames engine, an entry is
+ *    a chunk of 64 pages, keyed by page_key() >> 6, and its value the
+ *    bitmap of the pages seen; a new bit is a new page. A dense trace needs 1/64 of the entries a table of
  *    pages would: the 1 M pages of the replay benchmark take 512 KiB, which
  *    stays in the host's cache, where a table of pages took 48 MiB and a
  *    host cache miss per record. A sparse trace, a chunk per page, costs 32
  *    to 64 bytes a page (the table is a quarter to half full), where the
  *    table of pages took 48 to 96.
- *  - With it (Belady's OPT), each access must learn its next use, so an
- *    entry is one page, and its value 1 + the number of its latest access:
- *    the next access to the page becomes that one's next use. Chunks of
+ *  - In pass 1 with it (Belady's OPT), each access must learn its next
+ *    use, so an entry is one page, and its value 1 + the number of its
+ *    latest access: the next access to the page becomes that one's next
+ *    use. Chunks of
  *    64 such values would pack a dense trace tighter (17 MB rather than
  *    32 MiB for the benchmark's pages), but cost a sparse one over 1 KiB a
  *    page; OPT is the reference to check against, not the fast path.
@@ -74,9 +76,19 @@ static inline uint64_t page_key(uint32_t pid_index, uint64_t vpn) {
   return (uint64_t)pid_index << PAGE_KEY_VPN_BITS | vpn;
 }
 
+/* Fibonacci hashing, for the page set and the frames engine's table: the
+ * key times 2^64 / phi; a table of 2^k slots keeps the top k bits. */
+static ALWAYS_INLINE uint64_t page_hash(uint64_t key) { return key * UINT64_C(0x9e3779b97f4a7c15); }
+
+/* The slot where the search for `key` (a page_key() >> chunk_shift)
+ * starts: what to prefetch before a lookup. */
+static ALWAYS_INLINE struct page_entry *page_set_home(const struct page_set *s, uint64_t key) {
+  return &s->slots[page_hash(key) >> s->shift];
+}
+
 /* The entry of `key`, or the empty slot where it belongs. */
 static ALWAYS_INLINE struct page_entry *page_set_find(const struct page_set *s, uint64_t key) {
-  uint64_t h = key * UINT64_C(0x9e3779b97f4a7c15) >> s->shift;
+  uint64_t h = page_hash(key) >> s->shift;
   while (s->slots[h].val && s->slots[h].key != key)
     h = (h + 1) & s->mask;
   return &s->slots[h];
