@@ -244,10 +244,6 @@ static int check_host(struct frames *fs, uint64_t cap, uint64_t slots) {
                      vmsim__format_bytes(host_s, sizeof(host_s), host));
 }
 
-static int out_of_memory(struct frames *fs) {
-  return vmsim__errf(fs->rp->err, fs->rp->len, VMSIM_ENOMEM, "replay: out of host memory");
-}
-
 /* Make the table `slots` slots and put every resident page back in it. */
 static int resident_resize(struct frames *fs, uint64_t slots) {
   int rc = check_host(fs, fs->cap, slots);
@@ -256,7 +252,7 @@ static int resident_resize(struct frames *fs, uint64_t slots) {
   void *base, *old_base = fs->slots_base;
   struct resident_slot *s = vmsim__calloc_huge(slots * sizeof(*s), &base), *old = fs->slots;
   if (!s)
-    return out_of_memory(fs);
+    return vmsim__replay_nomem(fs->rp);
   fs->slots_base = base;
   uint64_t old_slots = old ? fs->mask + 1 : 0;
   fs->slots = s;
@@ -326,7 +322,7 @@ static int lru_grow(struct frames *fs, uint32_t cap) {
     return 0;
   struct lru_use *ring = vmsim__calloc(size, sizeof(*ring));
   if (!ring)
-    return out_of_memory(fs);
+    return vmsim__replay_nomem(fs->rp);
   uint64_t n = 0;
   for (uint64_t r = fs->use_head; r != fs->use_tail; r++)
     ring[n++] = fs->uses[r & fs->use_mask];
@@ -341,7 +337,7 @@ static int lru_grow(struct frames *fs, uint32_t cap) {
 static int grow_array(struct frames *fs, void *pp, size_t elem, uint32_t cap) {
   void *n = vmsim__realloc(*(void **)pp, (size_t)cap * elem);
   if (!n)
-    return out_of_memory(fs);
+    return vmsim__replay_nomem(fs->rp);
   *(void **)pp = n;
   return 0;
 }
@@ -539,8 +535,7 @@ static long read_block(struct replay *rp, vmsim_trace *t, struct ahead *blk) {
   for (long i = 0; i < n; i++) {
     int idx = pid_index(rp, refs[i].pid);
     if (idx < 0)
-      return vmsim__errf(rp->err, rp->len, VMSIM_ERANGE, "%s: more than %d processes",
-                         rp->opt->path, MAX_TRACE_PIDS);
+      return vmsim__replay_too_many_pids(rp);
     blk[i].write = refs[i].write;
     blk[i].key = NO_PAGE;
     if (refs[i].vaddr < VMSIM_TASK_SIZE) {
@@ -652,7 +647,6 @@ int vmsim__replay_frames(struct replay *rp, vmsim_replay_result *res) {
   vmsim_trace *t = NULL;
   uint64_t distinct = res->distinct_pages; /* pass 1's, if it ran */
   int rc;
-  rp->page_bytes = 0;
   if ((rc = resident_resize(&fs, RESIDENT_MIN_SLOTS)) ||
       (rc = vmsim__page_set_init(rp, &seen, CHUNK_SHIFT)) || (rc = vmsim__replay_open(rp, &t)))
     goto out;

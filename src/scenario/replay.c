@@ -74,8 +74,13 @@ static int check_fits(struct replay *rp, const struct page_set *s, uint64_t slot
                      vmsim__format_bytes(host_s, sizeof(host_s), host));
 }
 
-static int out_of_memory(struct replay *rp) {
+int vmsim__replay_nomem(struct replay *rp) {
   return vmsim__errf(rp->err, rp->len, VMSIM_ENOMEM, "replay: out of host memory");
+}
+
+int vmsim__replay_too_many_pids(struct replay *rp) {
+  return vmsim__errf(rp->err, rp->len, VMSIM_ERANGE, "%s: more than %d processes", rp->opt->path,
+                     MAX_TRACE_PIDS);
 }
 
 int vmsim__page_set_init(struct replay *rp, struct page_set *s, unsigned chunk_shift) {
@@ -84,7 +89,7 @@ int vmsim__page_set_init(struct replay *rp, struct page_set *s, unsigned chunk_s
   s->pages_bound = PAGE_SET_MIN_SLOTS; /* a first check, for as many pages as slots */
   int rc = check_fits(rp, s, PAGE_SET_MIN_SLOTS, s->pages_bound, 0);
   if (!rc && page_set_resize(s, PAGE_SET_MIN_SLOTS))
-    rc = out_of_memory(rp);
+    rc = vmsim__replay_nomem(rp);
   return rc;
 }
 
@@ -97,7 +102,7 @@ NOINLINE int vmsim__page_set_add(struct replay *rp, struct page_set *s, uint64_t
     if (rc)
       return rc;
     if (page_set_resize(s, 2 * (s->mask + 1)))
-      return out_of_memory(rp);
+      return vmsim__replay_nomem(rp);
     *e = page_set_find(s, key);
   }
   (*e)->key = key;
@@ -126,7 +131,7 @@ static int grow_next_use(struct replay *rp, const struct page_set *s) {
     return rc;
   uint64_t *nu = vmsim__realloc(rp->next_use, cap * sizeof(*nu));
   if (!nu)
-    return out_of_memory(rp);
+    return vmsim__replay_nomem(rp);
   rp->next_use = nu;
   rp->cap = cap;
   return 0;
@@ -150,8 +155,7 @@ int vmsim__replay_scan(struct replay *rp, vmsim_replay_result *res) {
       const vmsim_memref *ref = &refs[i];
       int idx = pid_index(rp, ref->pid);
       if (idx < 0) {
-        rc = vmsim__errf(rp->err, rp->len, VMSIM_ERANGE, "%s: more than %d processes",
-                         rp->opt->path, MAX_TRACE_PIDS);
+        rc = vmsim__replay_too_many_pids(rp);
         break;
       }
       if (rp->future) {

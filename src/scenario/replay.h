@@ -105,7 +105,7 @@ struct replay {
    * Twice MAX_TRACE_PIDS slots keep a probe short with every pid in. */
   uint16_t pid_slots[1u << PID_SLOT_BITS];
   uint32_t last_pid, last_index; /* the last pid looked up, valid once nr_pids > 0 */
-  uint64_t page_bytes; /* host memory per distinct page, beyond pass 1's */
+  uint64_t page_bytes; /* host memory per distinct page, beyond pass 1's (0: frames) */
   char *err;
   size_t len;
 };
@@ -134,6 +134,10 @@ static inline int pid_index(struct replay *rp, uint32_t trace_pid) {
 }
 
 int vmsim__replay_open(struct replay *rp, vmsim_trace **t);
+/* The errors both engines give: VMSIM_ENOMEM, and VMSIM_ERANGE for a pid
+ * past the MAX_TRACE_PIDS-th, with the message in rp->err. */
+int vmsim__replay_nomem(struct replay *rp);
+int vmsim__replay_too_many_pids(struct replay *rp);
 int vmsim__page_set_init(struct replay *rp, struct page_set *s, unsigned chunk_shift);
 int vmsim__page_set_add(struct replay *rp, struct page_set *s, uint64_t key,
                         struct page_entry **e);
