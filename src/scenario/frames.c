@@ -342,6 +342,11 @@ static int grow_array(struct frames *fs, void *pp, size_t elem, uint32_t cap) {
   return 0;
 }
 
+/* Would one more page fill the table more than half? */
+static ALWAYS_INLINE bool table_full(const struct frames *fs) {
+  return 2 * ((uint64_t)fs->used + 1) > fs->mask + 1;
+}
+
 /* Room for one more frame in use, and a table that stays half empty. */
 static NOINLINE int frames_grow(struct frames *fs) {
   int rc;
@@ -357,7 +362,7 @@ static NOINLINE int frames_grow(struct frames *fs) {
       return rc;
     fs->cap = cap;
   }
-  if (2 * ((uint64_t)fs->used + 1) > fs->mask + 1)
+  if (table_full(fs))
     return resident_resize(fs, 2 * (fs->mask + 1));
   return 0;
 }
@@ -576,9 +581,8 @@ static ALWAYS_INLINE int frames_access(struct frames *fs, struct page_set *seen,
   uint32_t f;
   bool fresh = fs->used < fs->nr;
   if (fresh) {
-    if (fs->used == fs->cap || 2 * ((uint64_t)fs->used + 1) > fs->mask + 1)
-      if ((rc = frames_grow(fs)))
-        return rc;
+    if ((fs->used == fs->cap || table_full(fs)) && (rc = frames_grow(fs)))
+      return rc;
     f = fs->used++;
   } else {
     if (m == MODEL_FIFO || m == MODEL_CLOCK)
