@@ -90,6 +90,16 @@ static bool parse_u64(const char *s, uint64_t *out) {
   return true;
 }
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The index of `arg` among names[0..n), or -1. */
+static int choice(const char *arg, const char *const *names, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(arg, names[i]) == 0)
+      return (int)i;
+  return -1;
+}
+
 /* ---- progress on a terminal ------------------------------------------- */
 
 static void progress(void *ctx, uint64_t done, uint64_t planned) {
@@ -260,8 +270,8 @@ static void print_text(const struct report *r) {
     }
     printf("\n");
   }
-  print_counters(r->sim, "memory (pages):", memory, sizeof(memory) / sizeof(memory[0]));
-  print_counters(r->sim, "events:", events, sizeof(events) / sizeof(events[0]));
+  print_counters(r->sim, "memory (pages):", memory, ARRAY_LEN(memory));
+  print_counters(r->sim, "events:", events, ARRAY_LEN(events));
   printf("tlb:\n  %-32s %14.2f%%\n  %-32s %15" PRIu64 "\n", "hit ratio",
          lookups ? 100.0 * (double)(tlb.l1_hits + tlb.l2_hits) / (double)lookups : 0.0,
          "shootdowns", tlb.shootdowns);
@@ -489,16 +499,15 @@ int main(int argc, char **argv) {
         return usage_error("--seed: '%s' is not a non-negative integer", optarg);
       o.have_seed = true;
       break;
-    case 'o':
-      if (strcmp(optarg, "text") == 0)
-        o.output = OUT_TEXT;
-      else if (strcmp(optarg, "json") == 0)
-        o.output = OUT_JSON;
-      else if (strcmp(optarg, "csv") == 0)
-        o.output = OUT_CSV;
-      else
+    case 'o': {
+      static const char *const outputs[] = {[OUT_TEXT] = "text", [OUT_JSON] = "json",
+                                            [OUT_CSV] = "csv"};
+      int i = choice(optarg, outputs, ARRAY_LEN(outputs));
+      if (i < 0)
         return usage_error("--output: '%s' (expected: text, json, csv)", optarg);
+      o.output = (enum output)i;
       break;
+    }
     case 't':
       o.timeline = optarg;
       break;
@@ -509,16 +518,16 @@ int main(int argc, char **argv) {
       if (!parse_u64(optarg, &o.frames) || o.frames == 0)
         return usage_error("--frames: '%s' is not a positive integer", optarg);
       break;
-    case 'e':
-      if (strcmp(optarg, "auto") == 0)
-        o.engine = VMSIM_REPLAY_AUTO;
-      else if (strcmp(optarg, "machine") == 0)
-        o.engine = VMSIM_REPLAY_MACHINE;
-      else if (strcmp(optarg, "frames") == 0)
-        o.engine = VMSIM_REPLAY_FRAMES;
-      else
+    case 'e': {
+      static const char *const engines[] = {[VMSIM_REPLAY_MACHINE] = "machine",
+                                            [VMSIM_REPLAY_FRAMES] = "frames",
+                                            [VMSIM_REPLAY_AUTO] = "auto"};
+      int i = choice(optarg, engines, ARRAY_LEN(engines));
+      if (i < 0)
         return usage_error("--engine: '%s' (expected: auto, machine, frames)", optarg);
+      o.engine = (enum vmsim_replay_engine)i;
       break;
+    }
     case 'c':
       if (!parse_u64(optarg, &o.check))
         return usage_error("--check: '%s' is not a non-negative integer", optarg);
