@@ -374,11 +374,30 @@ static ALWAYS_INLINE uint64_t load_le64(const unsigned char *p) {
   return v;
 }
 
-static NOINLINE int oracle_next(vmsim_trace *t, vmsim_memref *out) {
-  const unsigned char *rec;
-  uint64_t obj_id;
-  int64_t next;
+/*
+ * Record number `lineno` at rec into *out. Returns ORACLE_OK, or what is
+ * wrong with it (oracle_next() says it in words; oracle_fill() stops
+ * there and leaves the record to oracle_next()).
+ */
+enum oracle_fault { ORACLE_OK, ORACLE_BAD_ID, ORACLE_BAD_NEXT };
 
+static ALWAYS_INLINE enum oracle_fault oracle_decode(const unsigned char *rec, uint64_t lineno,
+                                                     uint32_t pid, vmsim_memref *out) {
+  /* u32 timestamp at 0 and u32 size at 12 are not used. */
+  uint64_t obj_id = load_le64(rec + 4);
+  int64_t next = (int64_t)load_le64(rec + 16);
+  if (obj_id > ORACLE_MAX_OBJ_ID)
+    return ORACLE_BAD_ID;
+  if (next == -1 || next == INT64_MAX)
+    next = VMSIM_NEXT_ACCESS_NEVER;
+  else if (next < 0 || (uint64_t)next < lineno)
+    return ORACLE_BAD_NEXT;
+  *out = (vmsim_memref){.vaddr = obj_id << VMSIM_PAGE_SHIFT, .next_access = next, .pid = pid,
+                        .write = false};
+  return ORACLE_OK;
+}
+
+static NOINLINE int oracle_next(vmsim_trace *t, vmsim_memref *out) {
   t->lineno++;
   while (unlikely(t->end - t->pos < ORACLE_RECORD_SIZE)) {
     if (t->eof) {
@@ -393,25 +412,21 @@ static NOINLINE int oracle_next(vmsim_trace *t, vmsim_memref *out) {
     if (n < 0)
       return (int)n;
   }
-  rec = (const unsigned char *)t->pos;
+  const unsigned char *rec = (const unsigned char *)t->pos;
   t->pos += ORACLE_RECORD_SIZE;
-  /* u32 timestamp at 0 and u32 size at 12 are not used. */
-  obj_id = load_le64(rec + 4);
-  next = (int64_t)load_le64(rec + 16);
-  if (obj_id > ORACLE_MAX_OBJ_ID)
+  switch (oracle_decode(rec, t->lineno, t->pid, out)) {
+  case ORACLE_OK:
+    break;
+  case ORACLE_BAD_ID:
     return trace_fail(t, VMSIM_EPARSE, NULL,
                       "object id %" PRIu64 " is too large: ids are pages of a %d-bit address "
                       "space, at most %" PRIu64,
-                      obj_id, VMSIM_WORKLOAD_VA_BITS, ORACLE_MAX_OBJ_ID);
-  if (next == -1 || next == INT64_MAX)
-    next = VMSIM_NEXT_ACCESS_NEVER;
-  else if (next < 0 || (uint64_t)next < t->lineno)
+                      load_le64(rec + 4), VMSIM_WORKLOAD_VA_BITS, ORACLE_MAX_OBJ_ID);
+  case ORACLE_BAD_NEXT:
     return trace_fail(t, VMSIM_EPARSE, NULL,
-                      "expected the next access (%" PRId64 ") to be a later record or -1", next);
-  out->vaddr = obj_id << VMSIM_PAGE_SHIFT;
-  out->next_access = next;
-  out->pid = t->pid;
-  out->write = false;
+                      "expected the next access (%" PRId64 ") to be a later record or -1",
+                      (int64_t)load_le64(rec + 16));
+  }
   t->position = t->lineno;
   return 1;
 }
@@ -592,25 +607,16 @@ int vmsim_trace_next(vmsim_trace *t, vmsim_memref *out) {
 }
 
 /*
- * oracleGeneral records while whole ones are in [pos, end), each checked
- * as oracle_next() checks it; the first that would fail, and the refills,
- * are left to oracle_next(), which says why.
+ * oracleGeneral records while whole ones are in [pos, end), each decoded
+ * by oracle_decode() as oracle_next() decodes it; the first that fails,
+ * and the refills, are left to oracle_next(), which says why.
  */
 static size_t oracle_fill(vmsim_trace *t, vmsim_memref *refs, size_t n) {
   size_t whole = (size_t)(t->end - t->pos) / ORACLE_RECORD_SIZE, i = 0;
   const unsigned char *rec = (const unsigned char *)t->pos;
-  for (n = MIN(n, whole); i < n; i++, rec += ORACLE_RECORD_SIZE) {
-    uint64_t obj_id = load_le64(rec + 4), lineno = t->lineno + i + 1;
-    int64_t next = (int64_t)load_le64(rec + 16);
-    if (next == -1 || next == INT64_MAX)
-      next = VMSIM_NEXT_ACCESS_NEVER;
-    else if (next < 0 || (uint64_t)next < lineno)
+  for (n = MIN(n, whole); i < n; i++, rec += ORACLE_RECORD_SIZE)
+    if (oracle_decode(rec, t->lineno + i + 1, t->pid, &refs[i]) != ORACLE_OK)
       break;
-    if (obj_id > ORACLE_MAX_OBJ_ID)
-      break;
-    refs[i] = (vmsim_memref){.vaddr = obj_id << VMSIM_PAGE_SHIFT, .next_access = next,
-                             .pid = t->pid, .write = false};
-  }
   t->pos = (char *)rec;
   t->lineno += i;
   t->position = t->lineno;
