@@ -375,9 +375,11 @@ static ALWAYS_INLINE uint32_t hand_next(const struct frames *fs, uint32_t f) {
 
 /* fifo, clock: the slot of the page `ahead` frames past the hand. */
 static ALWAYS_INLINE void prefetch_ahead(const struct frames *fs, uint32_t ahead) {
-  uint64_t f = (uint64_t)fs->hand + ahead;
-  /* The circle may be smaller than `ahead`. */
-  __builtin_prefetch(frame_page(fs, (uint32_t)(f < fs->nr ? f : f % fs->nr)));
+  uint32_t f = fs->hand + ahead; /* no overflow: at most MAX_FRAMES frames */
+  if (f >= fs->nr)
+    f -= fs->nr;
+  if (f < fs->nr) /* not when there are fewer frames than `ahead` */
+    __builtin_prefetch(frame_page(fs, f));
 }
 
 /* Should frame a leave before frame b? */
@@ -557,7 +559,7 @@ static ALWAYS_INLINE void prefetch_access(const struct frames *fs, const struct 
   if (a->key == NO_PAGE)
     return;
   __builtin_prefetch(&fs->slots[a->hash >> fs->shift]);
-  __builtin_prefetch(page_set_home(seen, a->key >> seen->chunk_shift));
+  __builtin_prefetch(page_set_home(seen, a->key >> CHUNK_SHIFT)); /* its chunk */
 }
 
 /* The access `a`, number seq, next used at `next` (opt). */
