@@ -68,6 +68,7 @@
  */
 #include <vmsim/policy.h>
 
+#include "fivelist.h"
 #include "mm_types.h"
 
 enum fivelist_lru {
@@ -85,11 +86,6 @@ enum fivelist_lru {
 enum { WORKINGSET_ANON, WORKINGSET_FILE, ANON_AND_FILE };
 enum { DEACTIVATE_ANON = 1, DEACTIVATE_FILE = 2 };
 enum scan_balance { SCAN_EQUAL, SCAN_FRACT, SCAN_ANON, SCAN_FILE };
-
-/* Extra passes at priority 0 with forced deactivation for on-demand
- * reclaim: enough for a page to go from active, through a first
- * reference (KEEP), to eviction, with a dirty page's RECLAIM_CLEAN round. */
-#define ON_DEMAND_FORCE_PASSES 8
 
 static const char *const fivelist_list_names[NR_LRU_LISTS] = {
   "inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable"};
@@ -127,8 +123,8 @@ struct reclaim_pass {
 #define SHADOW_NID_SHIFT 2
 #define SHADOW_NID_BITS 6
 #define SHADOW_AGE_SHIFT (SHADOW_NID_SHIFT + SHADOW_NID_BITS)
-#define SHADOW_AGE_BITS (62 - SHADOW_AGE_SHIFT)
-#define SHADOW_AGE_MASK ((UINT64_C(1) << SHADOW_AGE_BITS) - 1)
+#define SHADOW_AGE_MASK FIVELIST_SHADOW_AGE_MASK
+_Static_assert(SHADOW_AGE_SHIFT + FIVELIST_SHADOW_AGE_BITS == 62, "shadow bits");
 
 _Static_assert(VMSIM_MAX_NODES <= (1 << SHADOW_NID_BITS), "shadow node bits");
 
@@ -147,20 +143,6 @@ static uint64_t lru_size(const vmsim_lruvec *lv, unsigned lru) {
   return vmsim_lruvec_list(lv, lru)->nr;
 }
 
-/* Floor of the square root (the kernel's int_sqrt). */
-static uint64_t int_sqrt(uint64_t x) {
-  uint64_t r = 0;
-  for (uint64_t bit = UINT64_C(1) << 62; bit; bit >>= 2) {
-    if (x >= r + bit) {
-      x -= r + bit;
-      r = (r >> 1) + bit;
-    } else {
-      r >>= 1;
-    }
-  }
-  return r;
-}
-
 /* workingset_age_nonresident(): in-memory pages aged, so do shadows. */
 static void age_nonresident(struct fivelist_node *st, uint64_t nr) { st->nonresident_age += nr; }
 
@@ -176,44 +158,18 @@ static bool can_reclaim_anon(vmsim_lruvec *lv) {
          vmsim_vmstat(vmsim_lruvec_sim(lv), VMSIM_VM_nr_swapcached) > 0;
 }
 
-/*
- * inactive_is_low(): the inactive list should hold 1/(ratio + 1) of the
- * type, ratio = int_sqrt(10 * GiB of the type), at least 1:
- *
- *   total   ratio  max inactive
- *   10 MiB    1      5 MiB
- *   1 GiB     3    250 MiB
- *   10 GiB   10    0.9 GiB
- *   100 GiB  31      3 GiB
- */
+/* inactive_is_low() of the type whose inactive list is inactive_lru. */
 static bool inactive_is_low(const vmsim_lruvec *lv, unsigned inactive_lru) {
-  uint64_t inactive = lru_size(lv, inactive_lru);
-  uint64_t active = lru_size(lv, inactive_lru + LRU_ACTIVE);
-  uint64_t gb = (inactive + active) >> (30 - VMSIM_PAGE_SHIFT);
-  uint64_t ratio = gb ? int_sqrt(10 * gb) : 1;
-  return inactive * ratio < active;
+  return fivelist_inactive_is_low(lru_size(lv, inactive_lru), lru_size(lv, inactive_lru + LRU_ACTIVE));
 }
 
-/*
- * lru_note_cost(): reclaiming a type costs its IO (pages written, or
- * refaults of workingset pages, weighted by SWAP_CLUSTER_MAX) plus its
- * CPU work (rotations). Both costs halve once they exceed a quarter of
- * the LRU, a floating average that weighs recent events most.
- */
+/* lru_note_cost() (fivelist_note_cost()) over the node's evictable lists. */
 static void lru_note_cost(vmsim_lruvec *lv, struct fivelist_node *st, bool file, uint64_t nr_io,
                           uint64_t nr_rotated) {
-  uint64_t cost = nr_io * SWAP_CLUSTER_MAX + nr_rotated;
-  if (file)
-    st->file_cost += cost;
-  else
-    st->anon_cost += cost;
   uint64_t lrusize = 0;
   for (unsigned lru = 0; lru < NR_EVICTABLE_LRU; lru++)
     lrusize += lru_size(lv, lru);
-  if (st->file_cost + st->anon_cost > lrusize / 4) {
-    st->file_cost /= 2;
-    st->anon_cost /= 2;
-  }
+  fivelist_note_cost(&st->anon_cost, &st->file_cost, file, nr_io, nr_rotated, lrusize);
 }
 
 /* snapshot_refaults(): the activations seen so far are "old". */
@@ -574,11 +530,9 @@ static void prepare_scan_count(struct reclaim_pass *rp, bool force_deactivate) {
 }
 
 /*
- * get_scan_count(): how many pages of each evictable list to scan. With
- * recorded costs ac, fc: a = (ac + fc) + ac, f = (ac + fc) + fc,
- * T = a + f; anon gets swappiness * (T + 1) / (a + 1), file
- * (200 - swappiness) * (T + 1) / (f + 1) of (size >> priority). At least a
- * third of the pressure goes to each type before swappiness.
+ * get_scan_count(): how many pages of each evictable list to scan: of
+ * (size >> priority), all, none, or the type's share by recorded costs and
+ * swappiness (fivelist_scan_fractions()).
  */
 static void get_scan_count(const struct reclaim_pass *rp, uint64_t nr[NR_EVICTABLE_LRU]) {
   vmsim_lruvec *lv = rp->lv;
@@ -596,12 +550,7 @@ static void get_scan_count(const struct reclaim_pass *rp, uint64_t nr[NR_EVICTAB
     balance = SCAN_FILE;
   else {
     balance = SCAN_FRACT;
-    uint64_t total = rp->anon_cost + rp->file_cost;
-    uint64_t anon_cost = total + rp->anon_cost, file_cost = total + rp->file_cost;
-    total = anon_cost + file_cost;
-    fraction[WORKINGSET_ANON] = swappiness * (total + 1) / (anon_cost + 1);
-    fraction[WORKINGSET_FILE] = (200 - swappiness) * (total + 1) / (file_cost + 1);
-    denominator = fraction[WORKINGSET_ANON] + fraction[WORKINGSET_FILE];
+    fivelist_scan_fractions(swappiness, rp->anon_cost, rp->file_cost, fraction, &denominator);
   }
 
   for (unsigned lru = 0; lru < NR_EVICTABLE_LRU; lru++) {
@@ -665,7 +614,7 @@ static void fivelist_shrink(vmsim_lruvec *lv, void *state, vmsim_scan_control *s
     /* do_try_to_free_pages()'s priority loop, then its forced retry. */
     for (int p = DEF_PRIORITY; p >= 0 && sc->nr_reclaimed < sc->nr_to_reclaim; p--)
       shrink_node_pass(lv, st, sc, p, false);
-    for (int i = 0; i < ON_DEMAND_FORCE_PASSES && sc->nr_reclaimed < sc->nr_to_reclaim; i++)
+    for (int i = 0; i < FIVELIST_ON_DEMAND_FORCE_PASSES && sc->nr_reclaimed < sc->nr_to_reclaim; i++)
       shrink_node_pass(lv, st, sc, 0, true);
     snapshot_refaults(st);
     return;
