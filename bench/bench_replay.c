@@ -8,7 +8,7 @@
  *   bench_replay VMSIM POLICY [ENGINE]
  *
  * ENGINE is passed as --engine (default: vmsim's own, auto: the frames
- * engine for fifo, clock and lru, the machine for fivelist). Prints
+ * engine, which has a model of each of fifo, clock, lru and fivelist). Prints
  * replay_[ENGINE_]POLICY (accesses per second) and its miss ratio; the
  * targets are those of the default engine.
  * VMSIM_BENCH_SCALE scales the number of records (not the page population

@@ -30,7 +30,7 @@ for p in $policies; do
   digest "replay/$p" "$vmsim" replay "$dir/zipf.oracleGeneral" --trace-format oracleGeneral \
     --frames 10000 --policy "$p" --output json --check 100000 --engine machine
 done
-for p in clock fifo lru opt; do
+for p in clock fifo lru opt fivelist; do
   digest "replay-frames/$p" "$vmsim" replay "$dir/zipf.oracleGeneral" \
     --trace-format oracleGeneral --frames 10000 --policy "$p" --output json --check 100000 \
     --engine frames

@@ -16,7 +16,8 @@
  * OPT, replayed on the same trace and frames, misses no more often than
  * the chosen policy. For a policy with a frames model, the frames engine
  * gives the machine's result (accesses, misses, major faults, segvs,
- * pages, pids) or its error.
+ * pages, pids) or its error; fivelist's also the machine's evictions and
+ * swap writes (pgsteal_direct, pswpout).
  */
 #include "fuzz.h"
 
@@ -79,7 +80,7 @@ static bool read_expected(int fd, enum vmsim_trace_format fmt, size_t size,
 /* The frames engine on what the machine engine replayed: the same status,
  * and on success the same counts. */
 static void check_frames_engine(vmsim_replay_options opt, int machine_rc,
-                                const vmsim_replay_result *m) {
+                                const vmsim_replay_result *m, const vmsim_sim *msim) {
   vmsim_replay_result f;
   vmsim_sim *sim = (vmsim_sim *)&f; /* must come back NULL */
   char err[512];
@@ -99,6 +100,14 @@ static void check_frames_engine(vmsim_replay_options opt, int machine_rc,
              ") of %" PRIu64,
              opt.policy, opt.frames, m->misses, m->major_faults, m->segv, m->accesses, f.misses,
              f.major_faults, f.segv, f.accesses);
+  if (strcmp(opt.policy, "fivelist") == 0) {
+    uint64_t steals = vmsim_vmstat(msim, VMSIM_VM_pgsteal_direct);
+    uint64_t writes = vmsim_vmstat(msim, VMSIM_VM_pswpout);
+    FUZZ_CHECK(f.evictions == steals && f.swap_writes == writes,
+               "fivelist, %" PRIu64 " frames: the machine stole %" PRIu64 " and wrote %" PRIu64
+               ", the frames engine evicted %" PRIu64 " and wrote %" PRIu64,
+               opt.frames, steals, writes, f.evictions, f.swap_writes);
+  }
 }
 
 int vmsim_fuzz_replay(const uint8_t *data, size_t size) {
@@ -133,7 +142,7 @@ int vmsim_fuzz_replay(const uint8_t *data, size_t size) {
   char err[512];
   int rc = vmsim_replay(&opt, &sim, &res, err, sizeof(err));
   if (vmsim_replay_frames_model(policy->name))
-    check_frames_engine(opt, rc, &res);
+    check_frames_engine(opt, rc, &res, sim);
   if (ex.rc < 0) {
     const char *where = strchr(ex.msg, ':');
     FUZZ_CHECK(rc == ex.rc && where && strstr(err, where + 1),

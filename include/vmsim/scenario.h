@@ -173,10 +173,14 @@ typedef struct vmsim_replay_result {
   /* FRAMES engine only (the machine's own counts are in its vmstat):
    * pages evicted, and those of them written since they were brought in. */
   uint64_t evictions, dirty_evictions;
+  /* FRAMES engine, fivelist only: pages written to swap (the machine's
+   * pswpout: a page's first eviction, and any eviction of a page changed
+   * since its swap copy). 0 for the textbook models, which have no swap. */
+  uint64_t swap_writes;
 } vmsim_replay_result;
 
 /* Does the policy `name` have a model in the FRAMES engine? (fifo, clock,
- * lru and opt do: their results there equal the machine's.) */
+ * lru, opt and fivelist do: their results there equal the machine's.) */
 VMSIM_EXPORT bool vmsim_replay_frames_model(const char *name);
 
 /*

@@ -380,9 +380,10 @@ static void print_frames(const char *path, const char *policy, const struct opti
     printf(",\n  \"frames\": %" PRIu64 ",\n  \"accesses\": %" PRIu64 ",\n  \"misses\": %" PRIu64
            ",\n  \"major_faults\": %" PRIu64 ",\n  \"segv\": %" PRIu64
            ",\n  \"evictions\": %" PRIu64 ",\n  \"dirty_evictions\": %" PRIu64
-           ",\n  \"distinct_pages\": %" PRIu64 ",\n  \"processes\": %u,\n",
+           ",\n  \"swap_writes\": %" PRIu64 ",\n  \"distinct_pages\": %" PRIu64
+           ",\n  \"processes\": %u,\n",
            o->frames, res->accesses, res->misses, res->major_faults, res->segv, res->evictions,
-           res->dirty_evictions, res->distinct_pages, res->nr_procs);
+           res->dirty_evictions, res->swap_writes, res->distinct_pages, res->nr_procs);
     printf("  \"check\": \"ok\",\n"); /* vmsim_replay() checked the engine's invariants */
     printf("  \"host\": {\"wall_time_s\": %.6f, \"accesses_per_sec\": %.0f, \"peak_rss_kib\": "
            "%ld}\n}\n",
@@ -399,6 +400,8 @@ static void print_frames(const char *path, const char *policy, const struct opti
          "segv (outside the address space)", res->segv);
   printf("  %-32s %15" PRIu64 "\n  %-32s %15" PRIu64 "\n", "evictions", res->evictions,
          "evictions of dirty pages", res->dirty_evictions);
+  if (strcmp(policy, "fivelist") == 0) /* the one model with swap */
+    printf("  %-32s %15" PRIu64 "\n", "swap writes (pswpout)", res->swap_writes);
   printf("\ninvariant check: passed\n");
   printf("host: %.3f s, %.1f M accesses/s, peak %ld MiB\n", wall, rate / 1e6,
          peak_rss_kib() / 1024);

@@ -91,7 +91,12 @@ static int find_model(const char *name) {
   return -1;
 }
 
-bool vmsim_replay_frames_model(const char *name) { return find_model(name) >= 0; }
+/* fivelist's model is a file of its own, frames_fivelist.c. */
+static bool is_fivelist(const char *name) { return name && strcmp(name, "fivelist") == 0; }
+
+bool vmsim_replay_frames_model(const char *name) {
+  return find_model(name) >= 0 || is_fivelist(name);
+}
 
 #define NO_FRAME UINT32_MAX
 #define MAX_FRAMES (UINT64_C(1) << 27) /* 512 GiB of 4 KiB pages: see struct lru_use */
@@ -100,7 +105,6 @@ bool vmsim_replay_frames_model(const char *name) { return find_model(name) >= 0;
 /* A slot holds its key with SLOT_USED set: a zeroed table (calloc, on
  * host huge pages when large) is empty. */
 #define SLOT_USED (UINT64_C(1) << 63)
-#define NO_PAGE UINT64_MAX /* an address outside the space: no key */
 
 /* A slot's frame word: the frame in the low 32 bits, and above it what a
  * hit updates, in the slot it has just read rather than in a per-frame
@@ -526,57 +530,48 @@ static int frames_check(void *ctx, char *msg, size_t len) {
 
 /* ---- the replay ------------------------------------------------------------ */
 
-struct ahead {
-  uint64_t key;  /* page_key(), or NO_PAGE for an address outside the space */
-  uint64_t hash; /* page_hash(key): its slot is the top bits (the table may grow) */
-  bool write;
+/* A block of the trace: each record's page_key() (NO_KEY for an address
+ * outside the space), its page_hash() (its slot is the top bits: the table
+ * may grow), whether it writes. */
+struct block {
+  uint64_t key[FRAMES_BLOCK], hash[FRAMES_BLOCK];
+  bool write[FRAMES_BLOCK];
 };
 
-/* The next block of the trace, up to FRAMES_BLOCK records, as keys:
- * how many (0 at the end), or an error with rp->err set. */
-static long read_block(struct replay *rp, vmsim_trace *t, struct ahead *blk) {
-  vmsim_memref refs[FRAMES_BLOCK];
-  long n = vmsim_trace_fill(t, refs, FRAMES_BLOCK);
-  if (n < 0)
-    return vmsim__errf(rp->err, rp->len, (int)n, "%s", vmsim_trace_error(t));
-  for (long i = 0; i < n; i++) {
-    int idx = pid_index(rp, refs[i].pid);
-    if (idx < 0)
-      return vmsim__replay_too_many_pids(rp);
-    blk[i].write = refs[i].write;
-    blk[i].key = NO_PAGE;
-    if (refs[i].vaddr < VMSIM_TASK_SIZE) {
-      blk[i].key = page_key((uint32_t)idx, refs[i].vaddr >> VMSIM_PAGE_SHIFT);
-      blk[i].hash = page_hash(blk[i].key);
-    }
-  }
+/* The next block of the trace, up to FRAMES_BLOCK records: how many (0 at
+ * the end), or an error with rp->err set. */
+static long read_block(struct replay *rp, vmsim_trace *t, struct block *b) {
+  long n = replay_read_keys(rp, t, b->key, b->write, FRAMES_BLOCK);
+  for (long i = 0; i < n; i++)
+    b->hash[i] = page_hash(b->key[i]);
   return n;
 }
 
-/* An access of a block to come: its slot, and the page set's should it miss. */
+/* Access i of a block to come: its slot, and the page set's should it miss. */
 static ALWAYS_INLINE void prefetch_access(const struct frames *fs, const struct page_set *seen,
-                                          const struct ahead *a) {
-  if (a->key == NO_PAGE)
+                                          const struct block *b, long i) {
+  if (b->key[i] == NO_KEY)
     return;
-  __builtin_prefetch(&fs->slots[a->hash >> fs->shift]);
-  __builtin_prefetch(page_set_home(seen, a->key >> CHUNK_SHIFT)); /* its chunk */
+  __builtin_prefetch(&fs->slots[b->hash[i] >> fs->shift]);
+  __builtin_prefetch(page_set_home(seen, b->key[i] >> CHUNK_SHIFT)); /* its chunk */
 }
 
-/* The access `a`, number seq, next used at `next` (opt). */
+/* Access i of block b, next used at `next` (opt). */
 static ALWAYS_INLINE int frames_access(struct frames *fs, struct page_set *seen,
-                                       vmsim_replay_result *res, const struct ahead *a,
+                                       vmsim_replay_result *res, const struct block *b, long i,
                                        uint64_t next, const enum frames_model m) {
-  if (a->key == NO_PAGE) {
+  const uint64_t key = b->key[i];
+  if (key == NO_KEY) {
     res->segv++;
     return 0;
   }
-  struct resident_slot *s = resident_find(fs, a->hash >> fs->shift, a->key);
+  struct resident_slot *s = resident_find(fs, b->hash[i] >> fs->shift, key);
   if (s) {
-    model_hit(fs, m, s, a->write, next);
+    model_hit(fs, m, s, b->write[i], next);
     return 0;
   }
   res->misses++;
-  int rc = see_page(fs->rp, seen, a->key);
+  int rc = see_page(fs->rp, seen, key);
   if (rc < 0)
     return rc;
   res->major_faults += !rc;
@@ -590,12 +585,12 @@ static ALWAYS_INLINE int frames_access(struct frames *fs, struct page_set *seen,
     if (m == MODEL_FIFO || m == MODEL_CLOCK)
       prefetch_ahead(fs, m == MODEL_FIFO ? FIFO_AHEAD : CLOCK_AHEAD);
     f = model_victim(fs, m);
-    uint32_t i = fs->frame_slot[f];
+    uint32_t slot = fs->frame_slot[f];
     res->evictions++;
-    res->dirty_evictions += !!(fs->slots[i].frame & PAGE_DIRTY);
-    resident_del(fs, i);
+    res->dirty_evictions += !!(fs->slots[slot].frame & PAGE_DIRTY);
+    resident_del(fs, slot);
   }
-  resident_add(fs, a->key, f, PAGE_REFERENCED | (a->write ? PAGE_DIRTY : 0));
+  resident_add(fs, key, f, PAGE_REFERENCED | (b->write[i] ? PAGE_DIRTY : 0));
   model_arrive(fs, m, f, fresh, next);
   return 0;
 }
@@ -611,20 +606,20 @@ static int frames_replay(struct frames *fs, vmsim_trace *t, struct page_set *see
   const uint64_t planned = rp->future ? rp->nr : UINT64_MAX;
   struct vmsim__pace pace;
   vmsim__pace_init(&pace, rp->opt->run);
-  struct ahead blk[2][FRAMES_BLOCK];
+  struct block blk[2];
   uint64_t seq = 0;
   int rc;
-  long n = read_block(rp, t, blk[0]);
+  long n = read_block(rp, t, &blk[0]);
   for (unsigned cur = 0; n > 0; cur ^= 1) {
-    const struct ahead *b = blk[cur], *later = blk[cur ^ 1];
-    long nl = read_block(rp, t, blk[cur ^ 1]);
+    const struct block *b = &blk[cur], *later = &blk[cur ^ 1];
+    long nl = read_block(rp, t, &blk[cur ^ 1]);
     if (nl < 0)
       return (int)nl;
     for (long i = 0; i < n; i++) {
       if (i < nl)
-        prefetch_access(fs, seen, &later[i]);
+        prefetch_access(fs, seen, later, i);
       uint64_t next = m == MODEL_OPT ? rp->next_use[seq + (uint64_t)i] : 0;
-      if ((rc = frames_access(fs, seen, res, &b[i], next, m)))
+      if ((rc = frames_access(fs, seen, res, b, i, next, m)))
         return rc;
     }
     seq += (uint64_t)n;
@@ -644,6 +639,8 @@ int vmsim__replay_frames(struct replay *rp, vmsim_replay_result *res) {
     return vmsim__errf(rp->err, rp->len, VMSIM_ERANGE,
                        "replay: %" PRIu64 " frames; the frames engine takes at most %" PRIu64,
                        opt->frames, MAX_FRAMES);
+  if (is_fivelist(opt->policy))
+    return vmsim__replay_fivelist(rp, res);
   struct frames fs = {.rp = rp, .model = (enum frames_model)find_model(opt->policy),
                       .nr = (uint32_t)opt->frames,
                       /* lru: near the wrap, which every replay of more than a few

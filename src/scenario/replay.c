@@ -53,7 +53,7 @@ int vmsim__replay_open(struct replay *rp, vmsim_trace **t) {
  * reach the count last allowed for, the host memory the replay would need
  * -- the set's slots, the next uses, and rp->page_bytes for each of up to
  * `pages` pages (the MACHINE engine's swap slot, struct vmsim_swap_slot,
- * which replay_config() gives every distinct page) -- must fit in the
+ * which vmsim__replay_config() gives every distinct page) -- must fit in the
  * host's physical memory. The machine itself is checked later by
  * vmsim_config_validate(), the FRAMES engine's frames by frames.c.
  */
@@ -176,12 +176,15 @@ int vmsim__replay_scan(struct replay *rp, vmsim_replay_result *res) {
     rc = vmsim__errf(rp->err, rp->len, (int)n, "%s", vmsim_trace_error(t));
   res->distinct_pages = set.pages;
   res->nr_procs = rp->nr_pids;
-  vmsim__free(set.slots);
+  if (!rc && rp->keep_set)
+    *rp->keep_set = set;
+  else
+    vmsim__free(set.slots);
   vmsim_trace_close(t);
   return rc;
 }
 
-static void replay_config(const vmsim_replay_options *opt, uint64_t distinct, vmsim_config *cfg) {
+void vmsim__replay_config(const vmsim_replay_options *opt, uint64_t distinct, vmsim_config *cfg) {
   vmsim_config_default(cfg);
   if (opt->frames) {
     memset(cfg->nodes, 0, sizeof(cfg->nodes));
@@ -253,7 +256,7 @@ int vmsim_replay(const vmsim_replay_options *opt, vmsim_sim **out_sim, vmsim_rep
   int rc = vmsim__replay_scan(rp, res);
   if (rc)
     goto out;
-  replay_config(opt, res->distinct_pages, &cfg);
+  vmsim__replay_config(opt, res->distinct_pages, &cfg);
   if ((rc = vmsim_config_validate(&cfg, msg, sizeof(msg)))) {
     vmsim__errf(err, len, rc, "%s", msg);
     goto out;

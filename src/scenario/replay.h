@@ -105,7 +105,8 @@ struct replay {
    * Twice MAX_TRACE_PIDS slots keep a probe short with every pid in. */
   uint16_t pid_slots[1u << PID_SLOT_BITS];
   uint32_t last_pid, last_index; /* the last pid looked up, valid once nr_pids > 0 */
-  uint64_t page_bytes; /* host memory per distinct page, beyond pass 1's (0: frames) */
+  uint64_t page_bytes; /* host memory per distinct page, beyond pass 1's */
+  struct page_set *keep_set; /* not NULL: pass 1 leaves its page set here */
   char *err;
   size_t len;
 };
@@ -138,6 +139,30 @@ int vmsim__replay_open(struct replay *rp, vmsim_trace **t);
  * past the MAX_TRACE_PIDS-th, with the message in rp->err. */
 int vmsim__replay_nomem(struct replay *rp);
 int vmsim__replay_too_many_pids(struct replay *rp);
+
+#define REPLAY_READ_MAX 64 /* records replay_read_keys() reads at most */
+
+/* The frames engine's reader: up to `max` records of the trace as page
+ * keys (NO_KEY for an address outside the address space, a segv) and
+ * write flags. Returns how many (0 at the end), or an error with rp->err
+ * set. */
+static ALWAYS_INLINE long replay_read_keys(struct replay *rp, vmsim_trace *t, uint64_t *keys,
+                                           bool *writes, long max) {
+  vmsim_memref refs[REPLAY_READ_MAX];
+  long n = vmsim_trace_fill(t, refs, (size_t)MIN(max, REPLAY_READ_MAX));
+  if (n < 0)
+    return vmsim__errf(rp->err, rp->len, (int)n, "%s", vmsim_trace_error(t));
+  for (long i = 0; i < n; i++) {
+    int idx = pid_index(rp, refs[i].pid);
+    if (idx < 0)
+      return vmsim__replay_too_many_pids(rp);
+    writes[i] = refs[i].write;
+    keys[i] = refs[i].vaddr < VMSIM_TASK_SIZE
+                  ? page_key((uint32_t)idx, refs[i].vaddr >> VMSIM_PAGE_SHIFT)
+                  : NO_KEY;
+  }
+  return n;
+}
 int vmsim__page_set_init(struct replay *rp, struct page_set *s, unsigned chunk_shift);
 int vmsim__page_set_add(struct replay *rp, struct page_set *s, uint64_t key,
                         struct page_entry **e);
@@ -190,5 +215,9 @@ static ALWAYS_INLINE int see_page(struct replay *rp, struct page_set *s, uint64_
 int vmsim__replay_scan(struct replay *rp, vmsim_replay_result *res);
 /* Pass 2 of the FRAMES engine, after pass 1 if rp->future. */
 int vmsim__replay_frames(struct replay *rp, vmsim_replay_result *res);
+/* The FRAMES engine's fivelist model, both passes (frames_fivelist.c). */
+int vmsim__replay_fivelist(struct replay *rp, vmsim_replay_result *res);
+/* The machine the MACHINE engine builds for a trace of `distinct` pages. */
+void vmsim__replay_config(const vmsim_replay_options *opt, uint64_t distinct, vmsim_config *cfg);
 
 #endif
