@@ -10,7 +10,7 @@
  * prints "frames,misses,miss_ratio" lines. For a stack algorithm (lru,
  * opt) a larger memory never misses more (Mattson et al., 1970): mrc
  * checks that, and exits 1 if a curve ever rises. A policy without a
- * frames model (twolist, fivelist, plugins) runs on the whole simulated
+ * frames model (aging, twolist, plugins) runs on the whole simulated
  * machine instead, much slower.
  *
  * Build against an installed libvmsim:

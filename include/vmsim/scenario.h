@@ -135,10 +135,13 @@ VMSIM_EXPORT int vmsim_scenario_run(const vmsim_scenario *scn, const vmsim_run_o
  *   if its page is in a frame, else it misses and, with every frame in
  *   use, the policy's victim leaves. The miss count (and its split into
  *   first touches and refaults) is the same as the MACHINE engine's with
- *   the same frames and policy -- tests/test_replay_frames.c checks it --
- *   at some five to ten times the speed. Only policies with a frames
- *   model (vmsim_replay_frames_model()), and at most 2^27 frames
- *   (VMSIM_ERANGE past that).
+ *   the same frames and policy -- tests/test_replay_frames.c and
+ *   test_replay_fivelist.c check it -- at some five to ten times the
+ *   speed. fivelist's model keeps what the machine's fivelist decides by
+ *   (its two anon lists, page flags, nonresident age, reclaim costs and
+ *   swap slots), so its evictions and swap writes are the machine's too.
+ *   Only policies with a frames model (vmsim_replay_frames_model()), and
+ *   at most 2^27 frames (VMSIM_ERANGE past that).
  * AUTO: FRAMES when `frames` > 0 and the policy has a frames model, else
  *   MACHINE; vmsim_replay_result.engine says which ran. What `vmsim replay`
  *   uses unless told otherwise.
@@ -187,11 +190,11 @@ VMSIM_EXPORT bool vmsim_replay_frames_model(const char *name);
  * Replay a trace. MACHINE: every pid of the trace becomes a process with
  * the whole address space mapped as anonymous memory, and the accesses run
  * in trace order on CPU 0; on success *out_sim holds the machine. FRAMES:
- * *out_sim is set to NULL. The trace is read twice by MACHINE and by opt
- * (once to validate it and size the swap, and to compute each access's
- * next use when the policy asks for its future; once to replay it), once
- * by the other FRAMES models, which stop at the first bad record with the
- * error and no result. Errors: VMSIM_EINVAL (a missing argument),
+ * *out_sim is set to NULL. The trace is read twice by MACHINE, by opt and
+ * by fivelist (once to validate it, size the swap and number its pages,
+ * and to compute each access's next use when the policy asks for its
+ * future; once to replay it), once by the other FRAMES models, which stop
+ * at the first bad record with the error and no result. Errors: VMSIM_EINVAL (a missing argument),
  * VMSIM_ECONFIG (an unknown policy; FRAMES without frames or a frames
  * model), VMSIM_EPARSE or VMSIM_EIO (the trace), VMSIM_ERANGE (more than
  * 1024 pids, or more pages than the host can hold), VMSIM_ENOMEM; err

@@ -41,6 +41,9 @@
  *         leaves the miss count unchanged. State: the next use and heap
  *         position of each frame. Cost: O(log N) per access.
  *
+ * and fivelist, which is not a textbook algorithm but Linux's: its model,
+ * numbering the pages its own way, is frames_fivelist.c.
+ *
  * Era: the models of Belady (1966), Mattson et al. (1970) and Corbató
  * (1968); the engine is what libCacheSim-style simulators do.
  * State: a table of the resident pages, key -> frame and the page's bits

@@ -233,7 +233,7 @@ int vmsim_replay(const vmsim_replay_options *opt, vmsim_sim **out_sim, vmsim_rep
     else if (!model)
       rc = vmsim__errf(err, len, VMSIM_ECONFIG,
                        "replay: policy '%s' has no model in the frames engine (fifo, clock, "
-                       "lru and opt have one); replay it on the machine engine",
+                       "lru, opt and fivelist have one); replay it on the machine engine",
                        opt->policy);
     if (!rc && rp->future)
       rc = vmsim__replay_scan(rp, res);

@@ -2,7 +2,8 @@
 /*
  * What the two replay engines share (internal): the trace's processes,
  * pass 1 (validation, distinct pages, next uses) and its page set. The
- * MACHINE engine is replay.c, the FRAMES engine frames.c.
+ * MACHINE engine is replay.c, the FRAMES engine frames.c (and its
+ * fivelist model, frames_fivelist.c).
  */
 #ifndef VMSIM_REPLAY_H
 #define VMSIM_REPLAY_H
@@ -25,7 +26,8 @@ _Static_assert((1u << PID_SLOT_BITS) >= 2 * MAX_TRACE_PIDS, "pid slots at most h
  * refault. What an entry covers:
  *
  *  - In pass 1 without VMSIM_POLICY_F_FUTURE, which only counts the
- *    distinct pages (to size swap), and in the frames engine, an entry is
+ *    distinct pages (to size swap; the fivelist model numbers its pages
+ *    from it), and in the frames engine, an entry is
  *    a chunk of 64 pages, keyed by page_key() >> 6, and its value the
  *    bitmap of the pages seen; a new bit is a new page. A dense trace needs 1/64 of the entries a table of
  *    pages would: the 1 M pages of the replay benchmark take 512 KiB, which
