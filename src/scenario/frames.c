@@ -26,7 +26,8 @@
  *         the MMU sets, cleared only by the policy, with a TLB flush); the
  *         hand clears set bits until it finds a clear one, the victim.
  *         Passing a page over is clock.c's move to the list head.
- *         State: the hand, a bit per page (in its slot). Cost: O(1) per
+ *         State: the hand, a byte per frame (referenced[], which the
+ *         hand sweeps in order). Cost: O(1) per
  *         hit, amortised O(1) per miss (a sweep clears what it passes),
  *         N + 1 steps at worst.
  *  lru    Algorithm: exact LRU, as a queue of stamped uses (struct
@@ -47,7 +48,7 @@
  * Era: the models of Belady (1966), Mattson et al. (1970) and Corbató
  * (1968); the engine is what libCacheSim-style simulators do.
  * State: a table of the resident pages, key -> frame and the page's bits
- * (dirty; clock's referenced bit; lru's stamp), by open addressing (linear
+ * (dirty; lru's stamp), by open addressing (linear
  * probing, Fibonacci hashing, at most half full, on host huge pages,
  * deletion by backward shift so that no tombstone lengthens a probe); per
  * frame the index of its page's slot (frame_slot[]); the model's state
@@ -65,8 +66,8 @@
  * the page set and the deletion of the victim's slot, found through
  * frame_slot[] without a probe. About 180 (fifo) to 230 (lru) host
  * instructions per access, trace reading included. Host memory: 32 bytes
- * of table per frame (16-byte slots, at most half full), plus 4 (fifo,
- * clock), 20 to 36 (lru) or 20 (opt) per frame.
+ * of table per frame (16-byte slots, at most half full), plus 4 (fifo),
+ * 5 (clock), 20 to 36 (lru) or 20 (opt) per frame.
  * Source: L. A. Belady, IBM Systems Journal 5(2), 1966; R. L. Mattson et
  * al., IBM Systems Journal 9(2), 1970; F. J. Corbató, MIT Project MAC,
  * 1968; D. E. Knuth, TAOCP vol. 3, 6.4, algorithm R (deletion with linear
@@ -111,9 +112,10 @@ bool vmsim_replay_frames_model(const char *name) {
 
 /* A slot's frame word: the frame in the low 32 bits, and above it what a
  * hit updates, in the slot it has just read rather than in a per-frame
- * array it would have to fetch: clock's referenced bit, the dirty bit,
- * lru's use stamp. */
-#define PAGE_REFERENCED (UINT64_C(1) << 63) /* clock: accessed since the hand passed */
+ * array it would have to fetch: the dirty bit, lru's use stamp. (clock's
+ * referenced bits are a per-frame array all the same: its hand sweeps
+ * them in frame order, where bits in the slots cost a random slot per
+ * frame passed.) */
 #define PAGE_DIRTY (UINT64_C(1) << 62)      /* written since it was brought in */
 #define STAMP_SHIFT 32
 #define STAMP_MASK ((UINT32_C(1) << 30) - 1) /* 30 bits: see struct lru_use */
@@ -129,7 +131,7 @@ bool vmsim_replay_frames_model(const char *name) {
 
 struct resident_slot {
   uint64_t key;   /* key | SLOT_USED, or 0 if free */
-  uint64_t frame; /* frame | PAGE_REFERENCED | PAGE_DIRTY | stamp << STAMP_SHIFT */
+  uint64_t frame; /* frame | PAGE_DIRTY | stamp << STAMP_SHIFT */
 };
 
 /*
@@ -164,6 +166,7 @@ struct frames {
   uint64_t mask;        /* slots - 1 */
   unsigned shift;       /* 64 - log2(slots) */
   uint32_t hand;        /* fifo, clock: the frame to look at next */
+  uint8_t *referenced;  /* clock: [cap], 1 if accessed since the hand passed */
   struct lru_use *uses;   /* lru: the queue, a ring */
   uint64_t use_head, use_tail, use_mask; /* lru: entries [head, tail) of the ring */
   uint32_t clock;         /* lru: the last stamp given */
@@ -231,6 +234,8 @@ static ALWAYS_INLINE struct resident_slot *frame_page(const struct frames *fs, u
 
 static size_t frame_bytes(enum frames_model m) {
   size_t b = sizeof(uint32_t);
+  if (m == MODEL_CLOCK)
+    b += sizeof(uint8_t);
   if (m == MODEL_LRU)
     b += 4 * sizeof(struct lru_use); /* the ring, 2 * cap rounded up */
   if (m == MODEL_OPT)
@@ -361,6 +366,8 @@ static NOINLINE int frames_grow(struct frames *fs) {
     uint32_t cap = fs->cap ? (uint32_t)MIN((uint64_t)fs->cap * 2, fs->nr) : MIN(1024, fs->nr);
     if ((rc = check_host(fs, cap, fs->mask + 1)) ||
         (rc = grow_array(fs, &fs->frame_slot, sizeof(*fs->frame_slot), cap)) ||
+        (fs->model == MODEL_CLOCK &&
+         (rc = grow_array(fs, &fs->referenced, sizeof(*fs->referenced), cap))) ||
         (fs->model == MODEL_LRU && (rc = lru_grow(fs, cap))) ||
         (fs->model == MODEL_OPT &&
          ((rc = grow_array(fs, &fs->next_use, sizeof(*fs->next_use), cap)) ||
@@ -427,10 +434,11 @@ static void opt_sift_down(struct frames *fs, uint32_t i) {
 /* A hit on the page in slot s by an access next used at `next`. */
 static ALWAYS_INLINE void model_hit(struct frames *fs, const enum frames_model m,
                                     struct resident_slot *s, bool write, uint64_t next) {
-  uint64_t bits = (m == MODEL_CLOCK ? PAGE_REFERENCED : 0) | (write ? PAGE_DIRTY : 0);
-  if (bits)
-    s->frame |= bits;
+  if (write)
+    s->frame |= PAGE_DIRTY;
   uint32_t f = slot_frame(s);
+  if (m == MODEL_CLOCK)
+    fs->referenced[f] = 1;
   if (m == MODEL_LRU)
     lru_use(fs, s, f);
   if (m == MODEL_OPT) {
@@ -444,11 +452,8 @@ static ALWAYS_INLINE uint32_t model_victim(struct frames *fs, const enum frames_
   uint32_t f;
   switch (m) {
   case MODEL_CLOCK:
-    for (;;) {
-      struct resident_slot *s = frame_page(fs, fs->hand);
-      if (!(s->frame & PAGE_REFERENCED))
-        break;
-      s->frame &= ~PAGE_REFERENCED;
+    while (fs->referenced[fs->hand]) {
+      fs->referenced[fs->hand] = 0;
       fs->hand = hand_next(fs, fs->hand);
       prefetch_ahead(fs, CLOCK_AHEAD);
     }
@@ -593,7 +598,9 @@ static ALWAYS_INLINE int frames_access(struct frames *fs, struct page_set *seen,
     res->dirty_evictions += !!(fs->slots[slot].frame & PAGE_DIRTY);
     resident_del(fs, slot);
   }
-  resident_add(fs, key, f, PAGE_REFERENCED | (b->write[i] ? PAGE_DIRTY : 0));
+  resident_add(fs, key, f, b->write[i] ? PAGE_DIRTY : 0);
+  if (m == MODEL_CLOCK)
+    fs->referenced[f] = 1;
   model_arrive(fs, m, f, fresh, next);
   return 0;
 }
@@ -676,6 +683,7 @@ out:
   vmsim__free(seen.slots);
   vmsim__free(fs.slots_base);
   vmsim__free(fs.frame_slot);
+  vmsim__free(fs.referenced);
   vmsim__free(fs.uses);
   vmsim__free(fs.next_use);
   vmsim__free(fs.heap);
