@@ -214,7 +214,8 @@ static const char *json_str(const char *json, const char *key, char *buf, size_t
  * Both replay engines on the traces above: --engine machine and --engine
  * frames count the same misses, for every policy with a frames model, and
  * those of the tests above (Belady's 9 and 10, the brute-force LRU and
- * OPT counts).
+ * OPT counts); fivelist's frames report gives the machine's pswpout as
+ * its swap writes.
  */
 static void test_replay_engines_agree(void **state) {
   (void)state;
@@ -226,7 +227,7 @@ static void test_replay_engines_agree(void **state) {
   }
   unsigned s[MIX_LEN];
   write_mix(s);
-  static const char *const policies[] = {"fifo", "lru", "clock", "opt"};
+  static const char *const policies[] = {"fifo", "lru", "clock", "opt", "fivelist"};
   for (unsigned frames = 5; frames <= 25; frames += 10) {
     for (size_t i = 0; i < ARRAY_SIZE(policies); i++) {
       uint64_t m = replay_misses_on("mix.txt", policies[i], frames, "machine");
@@ -238,6 +239,22 @@ static void test_replay_engines_agree(void **state) {
         assert_int_equal(m, ref_misses(s, MIX_LEN, frames, policies[i][0] == 'o'));
     }
   }
+  /* fivelist's frames report has its swap writes: the machine's pswpout,
+   * in the JSON and in the text. */
+  static struct result r;
+  vmsim(&r, "replay mix.txt --trace-format text --frames 5 --policy fivelist --output json "
+            "--engine machine");
+  assert_int_equal(r.status, 0);
+  uint64_t pswpout = json_u64(r.out, "pswpout");
+  assert_true(pswpout > 0);
+  vmsim(&r, "replay mix.txt --trace-format text --frames 5 --policy fivelist --output json");
+  assert_int_equal(r.status, 0);
+  assert_int_equal(json_u64(r.out, "swap_writes"), pswpout);
+  vmsim(&r, "replay mix.txt --trace-format text --frames 5 --policy fivelist");
+  assert_int_equal(r.status, 0);
+  const char *at = strstr(r.out, "swap writes (pswpout)");
+  assert_non_null(at);
+  assert_true(strtoull(at + strlen("swap writes (pswpout)"), NULL, 10) == pswpout);
 }
 
 /*
