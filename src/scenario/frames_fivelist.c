@@ -39,19 +39,25 @@
  * Era: Linux 6.6 (see fivelist.c).
  * State: per distinct page (numbered by pass 1's page set, chunk by chunk:
  *   a chunk's first page number in chunk_base[], the rest by popcount of
- *   its bitmap) a struct fl_page: its links on a list while resident, its
- *   shadow's age while evicted, and its flags (PG_active, PG_referenced,
- *   PG_workingset, PG_swapcache, the PTE's accessed and dirty bits).
- *   Globally: the two lists, the frames and swap slots in use, and
- *   struct fivelist_node's nonresident age, costs and refault counts.
+ *   its bitmap) a 64-bit word: its flags (resident, PG_active,
+ *   PG_referenced, PG_workingset, PG_swapcache, the PTE's accessed and
+ *   dirty bits, written since brought in, evicted) and, while evicted, its
+ *   shadow's age. Globally: the two lists (rings of page numbers), the
+ *   frames and swap slots in use, and struct fivelist_node's nonresident
+ *   age, costs and refault counts.
  * Invariants (fl_check(), every --check N accesses and at the end): the
- *   lists are well linked, their counts right, and hold exactly the
- *   resident pages, each on the list its PG_active names; resident pages
- *   fit in the frames; the slots in use are the evicted pages plus the
- *   resident pages in the swap cache, and fit in the swap.
- * Cost: O(1) per hit: the page's number and its struct fl_page, both
- *   prefetched a block of FL_BLOCK records ahead. A miss costs a reclaim:
- *   O(pages scanned), a few on average.
+ *   lists hold exactly the resident pages, each on the list its PG_active
+ *   names (every listed page is, and as many are listed as are resident);
+ *   resident pages fit in the frames; an evicted page has no flag but its
+ *   shadow's PG_workingset, a resident one no age; the slots in use are
+ *   the evicted pages plus the resident pages in the swap cache, and fit
+ *   in the swap.
+ * Cost: O(1) per hit: the page's number and its word, both prefetched
+ *   ahead (the chunk's slot two blocks of FL_BLOCK records ahead, the word
+ *   one). A miss costs a reclaim: O(pages scanned), a few on average.
+ *   Host memory: 8 bytes per distinct page, 4 per slot of pass 1's set,
+ *   and two rings of 4 bytes per frame (or page, if fewer), rounded up to
+ *   a power of two.
  * Source: Linux 6.6 as in src/policies/fivelist.c; the machine's
  *   src/core/vmscan.c (reclaim_on_demand, vmsim_reclaim_page) and
  *   src/core/swap.c (swap-in, try_to_free_swap), whose order of events
