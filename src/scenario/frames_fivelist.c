@@ -345,29 +345,37 @@ static ALWAYS_INLINE int fl_access(struct fl_model *m, uint32_t i, bool write) {
 
 /* ---- invariants ---------------------------------------------------------- */
 
+/* Every page on list l is resident, on the list its PG_active names, and
+ * listed once (seen[], a bit per page, shared by both lists). */
 static int check_list(const struct fl_model *m, const struct fl_list *l, uint64_t active,
-                      const char *name, char *msg, size_t len) {
+                      const char *name, uint64_t *seen, char *msg, size_t len) {
   if (list_nr(l) > l->mask + 1)
     return vmsim__errf(msg, len, VMSIM_ECORRUPT, "fivelist model: %s list overflows", name);
   for (uint64_t r = l->tail; r != l->head; r++) {
     uint32_t i = l->ring[r & l->mask];
+    uint64_t bit = UINT64_C(1) << (i & 63);
     if (i >= m->res->distinct_pages || !(m->pages[i] & FL_RESIDENT) ||
-        (m->pages[i] & FL_ACTIVE) != active)
+        (m->pages[i] & FL_ACTIVE) != active || (seen[i / 64] & bit))
       return vmsim__errf(msg, len, VMSIM_ECORRUPT,
                          "fivelist model: %s list's page %" PRIu64 " (page %" PRIu32 ")", name,
                          r - l->tail, i);
+    seen[i / 64] |= bit;
   }
   return 0;
 }
 
-/* The lists hold each resident page once: every listed page is resident
- * and on the list its PG_active names, and as many are listed as are
- * resident. */
+/* The lists hold each resident page once (with the count below), in the
+ * right list; the counts of pages and slots add up. */
 static int fl_check(void *ctx, char *msg, size_t len) {
   const struct fl_model *m = ctx;
-  int rc;
-  if ((rc = check_list(m, &m->inactive, 0, "inactive", msg, len)) ||
-      (rc = check_list(m, &m->active, FL_ACTIVE, "active", msg, len)))
+  uint64_t *seen = vmsim__calloc(m->res->distinct_pages / 64 + 1, sizeof(*seen));
+  if (!seen)
+    return vmsim__errf(msg, len, VMSIM_ENOMEM, "fivelist model: out of host memory");
+  int rc = check_list(m, &m->inactive, 0, "inactive", seen, msg, len);
+  if (!rc)
+    rc = check_list(m, &m->active, FL_ACTIVE, "active", seen, msg, len);
+  vmsim__free(seen);
+  if (rc)
     return rc;
   uint64_t resident = 0, swapcached = 0, evicted = 0;
   for (uint64_t i = 0; i < m->res->distinct_pages; i++) {
