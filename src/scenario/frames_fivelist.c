@@ -169,31 +169,34 @@ static uint64_t lru_pages(const struct fl_model *m) {
   return list_nr(&m->inactive) + list_nr(&m->active);
 }
 
-/* Evict page i (isolated, not young): shrink_folio_list()'s way out. */
-static void evict(struct fl_model *m, uint32_t i, uint64_t *writes) {
+/* Evict page i (isolated, not young): shrink_folio_list()'s way out. A
+ * page in the swap cache leaves it (its slot stays, held by the swap PTE);
+ * one without a slot gets one (add_to_swap(), which dirties it: the slot
+ * holds nothing yet). A dirty page is written (pageout()). The slot keeps
+ * the shadow: the nonresident age at eviction (workingset_eviction()). */
+static void evict(struct fl_model *m, uint32_t i) {
   uint64_t p = m->pages[i];
-  if (!(p & FL_SWAPCACHE)) { /* add_to_swap(): a slot, dirty */
+  if (p & FL_SWAPCACHE) {
+    m->swapcached--;
+  } else {
     m->swap_inuse++;
-    m->swapcached++;
-    p |= FL_SWAPCACHE | FL_DIRTY;
+    p |= FL_DIRTY;
   }
-  *writes += !!(p & FL_DIRTY); /* pageout() */
   m->res->swap_writes += !!(p & FL_DIRTY);
   m->res->evictions++;
   m->res->dirty_evictions += !!(p & FL_WRITTEN);
-  /* workingset_eviction(), then out of the swap cache: the slot stays,
-   * held by the swap PTE, and keeps the shadow. */
   m->pages[i] = (m->nonresident_age & FIVELIST_SHADOW_AGE_MASK) << FL_AGE_SHIFT | FL_EVICTED |
                 (p & FL_WORKINGSET);
   m->nonresident_age++;
-  m->swapcached--;
   m->resident--;
   m->reclaimed++;
 }
 
-/* shrink_inactive_list() with folio_check_references(). */
+/* shrink_inactive_list() with folio_check_references(); the pass's cost
+ * is its writes and the pages it put back (rotations). */
 static void shrink_inactive(struct fl_model *m, uint64_t nr_to_scan) {
-  uint64_t scanned = 0, freed = 0, writes = 0, visits = list_nr(&m->inactive);
+  uint64_t scanned = 0, freed = 0, writes = m->res->swap_writes;
+  uint64_t visits = list_nr(&m->inactive);
   while (scanned < nr_to_scan && visits-- && list_nr(&m->inactive) && !m->reclaimed) {
     uint32_t i = list_pop_tail(m, &m->inactive);
     uint64_t p = m->pages[i];
@@ -211,10 +214,11 @@ static void shrink_inactive(struct fl_model *m, uint64_t nr_to_scan) {
       putback_active(m, i); /* add_to_swap() failed: activate_locked_split */
       continue;
     }
-    evict(m, i, &writes);
+    evict(m, i);
     freed++;
   }
-  fivelist_note_cost(&m->anon_cost, &m->file_cost, false, writes, scanned - freed, lru_pages(m));
+  fivelist_note_cost(&m->anon_cost, &m->file_cost, false, m->res->swap_writes - writes,
+                     scanned - freed, lru_pages(m));
 }
 
 /* shrink_active_list(): the tail's pages, looked at (their accessed bits
