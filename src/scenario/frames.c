@@ -664,7 +664,10 @@ int vmsim__replay_frames(struct replay *rp, vmsim_replay_result *res) {
                        "replay: %" PRIu64 " frames; the frames engine takes at most %" PRIu64,
                        opt->frames, MAX_FRAMES);
   if (is_fivelist(opt->policy))
-    return vmsim__replay_fivelist(rp, res);
+    return vmsim__replay_fivelist(rp, res); /* its own pass 1 numbers the pages */
+  int rc;
+  if (rp->future && (rc = vmsim__replay_scan(rp, res))) /* opt: every access's next use */
+    return rc;
   struct frames fs = {.rp = rp, .model = (enum frames_model)find_model(opt->policy),
                       .nr = (uint32_t)opt->frames,
                       /* lru: near the wrap, which every replay of more than a few
@@ -673,7 +676,6 @@ int vmsim__replay_frames(struct replay *rp, vmsim_replay_result *res) {
   struct page_set seen = {0};
   vmsim_trace *t = NULL;
   uint64_t distinct = res->distinct_pages; /* pass 1's, if it ran */
-  int rc;
   if ((rc = resident_resize(&fs, RESIDENT_MIN_SLOTS)) ||
       (rc = vmsim__page_set_init(rp, &seen, CHUNK_SHIFT)) || (rc = vmsim__replay_open(rp, &t)))
     goto out;

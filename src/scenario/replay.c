@@ -235,8 +235,6 @@ int vmsim_replay(const vmsim_replay_options *opt, vmsim_sim **out_sim, vmsim_rep
                        "replay: policy '%s' has no model in the frames engine (fifo, clock, "
                        "lru, opt and fivelist have one); replay it on the machine engine",
                        opt->policy);
-    if (!rc && rp->future)
-      rc = vmsim__replay_scan(rp, res);
     if (!rc)
       rc = vmsim__replay_frames(rp, res);
     vmsim__free(rp->next_use);

@@ -215,7 +215,8 @@ static ALWAYS_INLINE int see_page(struct replay *rp, struct page_set *s, uint64_
 
 /* Pass 1. */
 int vmsim__replay_scan(struct replay *rp, vmsim_replay_result *res);
-/* Pass 2 of the FRAMES engine, after pass 1 if rp->future. */
+/* The FRAMES engine: pass 1 first for a model that needs it (opt's next
+ * uses, fivelist's page numbers), then pass 2. */
 int vmsim__replay_frames(struct replay *rp, vmsim_replay_result *res);
 /* The FRAMES engine's fivelist model, both passes (frames_fivelist.c). */
 int vmsim__replay_fivelist(struct replay *rp, vmsim_replay_result *res);
