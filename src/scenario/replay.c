@@ -141,8 +141,9 @@ static int grow_next_use(struct replay *rp, const struct page_set *s) {
 int vmsim__replay_scan(struct replay *rp, vmsim_replay_result *res) {
   struct page_set set;
   vmsim_trace *t;
-  vmsim_memref refs[64];
-  long n = 0;
+  uint64_t keys[REPLAY_READ_MAX];
+  bool writes[REPLAY_READ_MAX];
+  long n;
   int rc = vmsim__replay_open(rp, &t);
   if (rc)
     return rc;
@@ -150,14 +151,8 @@ int vmsim__replay_scan(struct replay *rp, vmsim_replay_result *res) {
     vmsim_trace_close(t);
     return rc;
   }
-  while (!rc && (n = vmsim_trace_fill(t, refs, ARRAY_SIZE(refs))) > 0) {
+  while (!rc && (n = replay_read_keys(rp, t, keys, writes, REPLAY_READ_MAX)) > 0) {
     for (long i = 0; i < n; i++) {
-      const vmsim_memref *ref = &refs[i];
-      int idx = pid_index(rp, ref->pid);
-      if (idx < 0) {
-        rc = vmsim__replay_too_many_pids(rp);
-        break;
-      }
       if (rp->future) {
         if (rp->nr == rp->cap && (rc = grow_next_use(rp, &set)))
           break;
@@ -165,15 +160,14 @@ int vmsim__replay_scan(struct replay *rp, vmsim_replay_result *res) {
       }
       /* An address outside the address space is a segv in pass 2: no page
        * to count, nothing to remember about it. */
-      if (ref->vaddr < VMSIM_TASK_SIZE &&
-          (rc = see_page(rp, &set, page_key((uint32_t)idx, ref->vaddr >> VMSIM_PAGE_SHIFT))) < 0)
+      if (keys[i] != NO_KEY && (rc = see_page(rp, &set, keys[i])) < 0)
         break;
       rc = 0;
       rp->nr++;
     }
   }
   if (!rc && n < 0)
-    rc = vmsim__errf(rp->err, rp->len, (int)n, "%s", vmsim_trace_error(t));
+    rc = (int)n; /* rp->err says what */
   res->distinct_pages = set.pages;
   res->nr_procs = rp->nr_pids;
   if (!rc && rp->keep_set)

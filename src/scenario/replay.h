@@ -144,9 +144,9 @@ int vmsim__replay_too_many_pids(struct replay *rp);
 
 #define REPLAY_READ_MAX 64 /* records replay_read_keys() reads at most */
 
-/* The frames engine's reader: up to `max` records of the trace as page
- * keys (NO_KEY for an address outside the address space, a segv) and
- * write flags. Returns how many (0 at the end), or an error with rp->err
+/* Pass 1's and the frames engine's reader: up to `max` records of the
+ * trace as page keys (NO_KEY for an address outside the address space, a
+ * segv) and write flags. Returns how many (0 at the end), or an error with rp->err
  * set. */
 static ALWAYS_INLINE long replay_read_keys(struct replay *rp, vmsim_trace *t, uint64_t *keys,
                                            bool *writes, long max) {
