@@ -54,7 +54,7 @@ void vmsim_config_default(vmsim_config *cfg) {
   cfg->nr_swap = 1;
   (void)vmsim_swap_preset("ssd", 65536, &cfg->swap[0]); /* 256 MiB */
 
-  strcpy(cfg->policy, "clock");
+  strcpy(cfg->policy, VMSIM_DEFAULT_POLICY);
   cfg->reclaim_mode = VMSIM_RECLAIM_KSWAPD;
   cfg->swappiness = 60;
   cfg->seed = 1;

@@ -23,6 +23,8 @@
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
 /* Constants shared with the kernel (../docs/linux-reclaim.md). */
+/* The policy of vmsim_config_default(), and of vmsim_replay() without one. */
+#define VMSIM_DEFAULT_POLICY "clock"
 #define DEF_PRIORITY 12
 #define SWAP_CLUSTER_MAX 32
 #define MAX_RECLAIM_RETRIES 16

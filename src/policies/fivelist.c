@@ -83,7 +83,7 @@ enum fivelist_lru {
 #define LRU_FILE 2   /* anon list + LRU_FILE = file list of the same kind */
 #define NR_EVICTABLE_LRU LRU_UNEVICTABLE
 
-enum { WORKINGSET_ANON, WORKINGSET_FILE, ANON_AND_FILE };
+enum { WORKINGSET_ANON, WORKINGSET_FILE, ANON_AND_FILE }; /* fivelist_scan_fractions()'s order */
 enum { DEACTIVATE_ANON = 1, DEACTIVATE_FILE = 2 };
 enum scan_balance { SCAN_EQUAL, SCAN_FRACT, SCAN_ANON, SCAN_FILE };
 
@@ -123,14 +123,13 @@ struct reclaim_pass {
 #define SHADOW_NID_SHIFT 2
 #define SHADOW_NID_BITS 6
 #define SHADOW_AGE_SHIFT (SHADOW_NID_SHIFT + SHADOW_NID_BITS)
-#define SHADOW_AGE_MASK FIVELIST_SHADOW_AGE_MASK
 _Static_assert(SHADOW_AGE_SHIFT + FIVELIST_SHADOW_AGE_BITS == 62, "shadow bits");
 
 _Static_assert(VMSIM_MAX_NODES <= (1 << SHADOW_NID_BITS), "shadow node bits");
 
 static uint64_t pack_shadow(uint64_t age, uint32_t nid, bool workingset) {
   return SHADOW_VALID | (workingset ? SHADOW_WORKINGSET : 0) |
-         (uint64_t)nid << SHADOW_NID_SHIFT | (age & SHADOW_AGE_MASK) << SHADOW_AGE_SHIFT;
+         (uint64_t)nid << SHADOW_NID_SHIFT | (age & FIVELIST_SHADOW_AGE_MASK) << SHADOW_AGE_SHIFT;
 }
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -160,7 +159,8 @@ static bool can_reclaim_anon(vmsim_lruvec *lv) {
 
 /* inactive_is_low() of the type whose inactive list is inactive_lru. */
 static bool inactive_is_low(const vmsim_lruvec *lv, unsigned inactive_lru) {
-  return fivelist_inactive_is_low(lru_size(lv, inactive_lru), lru_size(lv, inactive_lru + LRU_ACTIVE));
+  return fivelist_inactive_is_low(lru_size(lv, inactive_lru),
+                                  lru_size(lv, inactive_lru + LRU_ACTIVE));
 }
 
 /* lru_note_cost() (fivelist_note_cost()) over the node's evictable lists. */
@@ -320,8 +320,8 @@ static void fivelist_refault(vmsim_lruvec *lv, void *state, struct vmsim_page *p
   uint32_t nid = (uint32_t)(shadow >> SHADOW_NID_SHIFT) & ((1u << SHADOW_NID_BITS) - 1);
   if (!(shadow & SHADOW_VALID) || nid != vmsim_lruvec_nid(lv))
     return;
-  uint64_t eviction = (shadow >> SHADOW_AGE_SHIFT) & SHADOW_AGE_MASK;
-  uint64_t distance = (st->nonresident_age - eviction) & SHADOW_AGE_MASK;
+  uint64_t eviction = (shadow >> SHADOW_AGE_SHIFT) & FIVELIST_SHADOW_AGE_MASK;
+  uint64_t distance = (st->nonresident_age - eviction) & FIVELIST_SHADOW_AGE_MASK;
 
   uint64_t workingset_size = lru_size(lv, LRU_ACTIVE_FILE);
   if (!file)
@@ -614,7 +614,8 @@ static void fivelist_shrink(vmsim_lruvec *lv, void *state, vmsim_scan_control *s
     /* do_try_to_free_pages()'s priority loop, then its forced retry. */
     for (int p = DEF_PRIORITY; p >= 0 && sc->nr_reclaimed < sc->nr_to_reclaim; p--)
       shrink_node_pass(lv, st, sc, p, false);
-    for (int i = 0; i < FIVELIST_ON_DEMAND_FORCE_PASSES && sc->nr_reclaimed < sc->nr_to_reclaim; i++)
+    for (int i = 0;
+         i < FIVELIST_ON_DEMAND_FORCE_PASSES && sc->nr_reclaimed < sc->nr_to_reclaim; i++)
       shrink_node_pass(lv, st, sc, 0, true);
     snapshot_refaults(st);
     return;

@@ -15,6 +15,8 @@
 
 #include <vmsim/page.h>
 
+#include "internal.h"
+
 /* Extra passes at priority 0 with forced deactivation for on-demand
  * reclaim: enough for a page to go from active, through a first
  * reference (KEEP), to eviction, with a dirty page's RECLAIM_CLEAN round. */
@@ -59,14 +61,14 @@ static inline bool fivelist_inactive_is_low(uint64_t inactive, uint64_t active) 
 
 /*
  * lru_note_cost(): reclaiming a type costs its IO (pages written, or
- * refaults of workingset pages, weighted by SWAP_CLUSTER_MAX = 32) plus
+ * refaults of workingset pages, weighted by SWAP_CLUSTER_MAX) plus
  * its CPU work (rotations). Both costs halve once they exceed a quarter
  * of the LRU (`lrusize` pages on the evictable lists), a floating average
  * that weighs recent events most.
  */
 static inline void fivelist_note_cost(uint64_t *anon_cost, uint64_t *file_cost, bool file,
                                       uint64_t nr_io, uint64_t nr_rotated, uint64_t lrusize) {
-  uint64_t cost = nr_io * 32 + nr_rotated;
+  uint64_t cost = nr_io * SWAP_CLUSTER_MAX + nr_rotated;
   *(file ? file_cost : anon_cost) += cost;
   if (*file_cost + *anon_cost > lrusize / 4) {
     *file_cost /= 2;
@@ -78,8 +80,9 @@ static inline void fivelist_note_cost(uint64_t *anon_cost, uint64_t *file_cost, 
  * get_scan_count()'s SCAN_FRACT: with recorded costs ac, fc,
  * a = (ac + fc) + ac, f = (ac + fc) + fc, T = a + f; anon gets
  * swappiness * (T + 1) / (a + 1), file (200 - swappiness) * (T + 1) /
- * (f + 1), each of the sum (*denominator) of the two. At least a third of
- * the pressure goes to each type before swappiness.
+ * (f + 1), each of the sum (*denominator) of the two: fraction[0] anon's,
+ * fraction[1] file's. At least a third of the pressure goes to each type
+ * before swappiness.
  */
 static inline void fivelist_scan_fractions(uint64_t swappiness, uint64_t anon_cost,
                                            uint64_t file_cost, uint64_t fraction[2],

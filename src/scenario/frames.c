@@ -90,7 +90,7 @@ static const struct {
 
 static int find_model(const char *name) {
   if (!name)
-    name = "clock"; /* vmsim_replay()'s default */
+    name = VMSIM_DEFAULT_POLICY;
   for (size_t i = 0; i < ARRAY_SIZE(frames_models); i++)
     if (strcmp(frames_models[i].name, name) == 0)
       return (int)frames_models[i].model;

@@ -206,7 +206,8 @@ int vmsim_replay(const vmsim_replay_options *opt, vmsim_sim **out_sim, vmsim_rep
   rp->opt = opt;
   rp->err = err;
   rp->len = len;
-  const vmsim_policy_ops *ops = vmsim_policy_find(opt->policy ? opt->policy : "clock");
+  const vmsim_policy_ops *ops =
+      vmsim_policy_find(opt->policy ? opt->policy : VMSIM_DEFAULT_POLICY);
   if (opt->policy && !ops) {
     vmsim__free(rp);
     return vmsim__errf(err, len, VMSIM_ECONFIG, "policy: '%s' is not a registered policy",

@@ -27,10 +27,10 @@ _Static_assert((1u << PID_SLOT_BITS) >= 2 * MAX_TRACE_PIDS, "pid slots at most h
  *
  *  - In pass 1 without VMSIM_POLICY_F_FUTURE, which only counts the
  *    distinct pages (to size swap; the fivelist model numbers its pages
- *    from it), and in the frames engine, an entry is
- *    a chunk of 64 pages, keyed by page_key() >> 6, and its value the
- *    bitmap of the pages seen; a new bit is a new page. A dense trace needs 1/64 of the entries a table of
- *    pages would: the 1 M pages of the replay benchmark take 512 KiB, which
+ *    from it), and in the frames engine, an entry is a chunk of 64 pages,
+ *    keyed by page_key() >> 6, and its value the bitmap of the pages
+ *    seen; a new bit is a new page. A dense trace needs 1/64 of the
+ *    entries a table of pages would: the 1 M pages of the replay benchmark take 512 KiB, which
  *    stays in the host's cache, where a table of pages took 48 MiB and a
  *    host cache miss per record. A sparse trace, a chunk per page, costs 32
  *    to 64 bytes a page (the table is a quarter to half full), where the
