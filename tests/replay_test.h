@@ -77,6 +77,61 @@ static inline size_t sorted_page_accesses(const struct access *a, size_t n, size
   return m;
 }
 
+/* ---- replaying ----------------------------------------------------------- */
+
+static char replay_not_null; /* what *out_sim holds before a call that must clear it */
+
+/* Replay `path` (a text trace) with `engine` and `run` (NULL: none); the
+ * status, err filled. */
+static inline int replay_rc_run(const char *policy, uint64_t frames,
+                                enum vmsim_replay_engine engine, const vmsim_run_options *run,
+                                const char *path, vmsim_sim **sim, vmsim_replay_result *res,
+                                char *err, size_t len) {
+  vmsim_replay_options opt = {.path = path, .format = VMSIM_TRACE_TEXT, .frames = frames,
+                              .policy = policy, .run = run, .engine = engine};
+  *sim = (vmsim_sim *)(void *)&replay_not_null;
+  memset(res, 0xa5, sizeof(*res)); /* nothing left from before */
+  err[0] = 0;
+  return vmsim_replay(&opt, sim, res, err, len);
+}
+
+/* A replay of trace_path that must succeed and run on `engine` (MACHINE or
+ * FRAMES). FRAMES leaves no machine: NULL. MACHINE returns its machine,
+ * which passes every invariant check, for the caller to destroy. */
+static inline vmsim_sim *replay_ok(const char *policy, uint64_t frames,
+                                   enum vmsim_replay_engine engine,
+                                   const vmsim_run_options *run, vmsim_replay_result *res) {
+  vmsim_sim *sim;
+  char err[512];
+  int rc = replay_rc_run(policy, frames, engine, run, trace_path, &sim, res, err, sizeof(err));
+  if (rc)
+    fail_msg("%s on engine %d, %" PRIu64 " frames: %s: %s", policy, (int)engine, frames,
+             vmsim_err_name(rc), err);
+  assert_int_equal(res->engine, engine);
+  if (engine == VMSIM_REPLAY_FRAMES) {
+    assert_null(sim);
+    return NULL;
+  }
+  assert_non_null(sim);
+  assert_true(sim != (vmsim_sim *)(void *)&replay_not_null);
+  assert_sim_consistent(sim);
+  return sim;
+}
+
+/* Two replays of one trace gave the same figures, field by field. */
+static inline void assert_same_result(const vmsim_replay_result *a, const vmsim_replay_result *b) {
+  assert_int_equal(a->engine, b->engine);
+  assert_int_equal(a->accesses, b->accesses);
+  assert_int_equal(a->misses, b->misses);
+  assert_int_equal(a->major_faults, b->major_faults);
+  assert_int_equal(a->segv, b->segv);
+  assert_int_equal(a->distinct_pages, b->distinct_pages);
+  assert_int_equal(a->nr_procs, b->nr_procs);
+  assert_int_equal(a->evictions, b->evictions);
+  assert_int_equal(a->dirty_evictions, b->dirty_evictions);
+  assert_int_equal(a->swap_writes, b->swap_writes);
+}
+
 /* ---- the traces --------------------------------------------------------- */
 
 #define NR_VPNS (VMSIM_TASK_SIZE >> VMSIM_PAGE_SHIFT)
