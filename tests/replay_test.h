@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static char tmp_dir[256], trace_path[320];
@@ -75,6 +76,159 @@ static inline size_t sorted_page_accesses(const struct access *a, size_t n, size
   sort_base = a;
   qsort(idx, m, sizeof(*idx), by_page_then_time);
   return m;
+}
+
+/* ---- the brute force ------------------------------------------------------ */
+
+/*
+ * The textbook FIFO, LRU, CLOCK and Belady's OPT on N frames, with arrays
+ * and linear searches, giving every figure of a vmsim_replay_result; what
+ * the engines are held to.
+ */
+/*
+ * What the brute force needs to know about each access, from its
+ * neighbours among the accesses to the same page (found by sorting the
+ * accesses by page, then time): whether an earlier access touched the page
+ * (then a miss on it is a refault), and the index of the next access to it
+ * (SIZE_MAX: never again), which OPT looks at.
+ */
+struct trace_facts {
+  bool *seen_before;
+  size_t *next;
+};
+
+static inline void trace_facts(const struct access *a, size_t n, struct trace_facts *tf) {
+  size_t *idx = malloc(n * sizeof(*idx));
+  tf->seen_before = calloc(n, sizeof(*tf->seen_before));
+  tf->next = malloc(n * sizeof(*tf->next));
+  assert_true(idx && tf->seen_before && tf->next);
+  for (size_t i = 0; i < n; i++)
+    tf->next[i] = SIZE_MAX;
+  size_t m = sorted_page_accesses(a, n, idx);
+  for (size_t k = 0; k < m; k++) {
+    tf->seen_before[idx[k]] = k > 0 && same_page(&a[idx[k - 1]], &a[idx[k]]);
+    if (k + 1 < m && same_page(&a[idx[k + 1]], &a[idx[k]]))
+      tf->next[idx[k]] = idx[k + 1];
+  }
+  free(idx);
+}
+
+static inline void trace_facts_free(struct trace_facts *tf) {
+  free(tf->seen_before);
+  free(tf->next);
+}
+
+enum model { FIFO, LRU, CLOCK, OPT, NR_MODELS };
+static const char *const model_names[NR_MODELS] __attribute__((unused)) = {"fifo", "lru", "clock", "opt"};
+
+/* A frame of the brute force; frames are numbered in the order first
+ * filled, and a page coming in takes its victim's number. */
+struct frame {
+  struct access page;
+  bool dirty;
+  bool referenced;     /* CLOCK */
+  size_t loaded;       /* FIFO: the access that brought the page in */
+  size_t last;         /* LRU: the page's latest access */
+  size_t next;         /* OPT: its next access, SIZE_MAX: never */
+};
+
+/* The textbook figures of a trace (the fields of vmsim_replay_result). */
+struct expect {
+  uint64_t accesses, misses, major_faults, segv, distinct_pages, evictions, dirty_evictions;
+  uint32_t nr_procs;
+};
+
+/* The victim among `used` full frames. CLOCK's list, clock[0] the tail
+ * (oldest) to clock[used - 1] the head, loses the victim, which the
+ * caller puts back at the head as the page coming in. */
+static inline unsigned victim(enum model m, struct frame *f, unsigned used, unsigned *clock) {
+  unsigned v = 0;
+  switch (m) {
+  case FIFO: /* loaded longest ago */
+    for (unsigned j = 1; j < used; j++)
+      if (f[j].loaded < f[v].loaded)
+        v = j;
+    return v;
+  case LRU: /* accessed longest ago */
+    for (unsigned j = 1; j < used; j++)
+      if (f[j].last < f[v].last)
+        v = j;
+    return v;
+  case OPT: /* next use farthest away; ties (never used again) to the lowest frame */
+    for (unsigned j = 1; j < used; j++)
+      if (f[j].next > f[v].next)
+        v = j;
+    return v;
+  case CLOCK:
+    for (;;) {
+      v = clock[0];
+      memmove(clock, clock + 1, (used - 1) * sizeof(*clock));
+      if (!f[v].referenced)
+        return v; /* off the list: the caller adds the newcomer at the head */
+      f[v].referenced = false; /* a second chance: to the head */
+      clock[used - 1] = v;
+    }
+  default:
+    fail();
+  }
+  return v;
+}
+
+static inline void brute_force(const struct access *a, size_t n, const struct trace_facts *tf,
+                        enum model m, unsigned frames, struct expect *e) {
+  struct frame *f = malloc(frames * sizeof(*f));
+  unsigned *clock = malloc(frames * sizeof(*clock)), used = 0;
+  assert_true(frames >= 1 && f && clock);
+  memset(e, 0, sizeof(*e));
+  for (size_t i = 0; i < n; i++) {
+    size_t k = 0;
+    while (k < i && a[k].pid != a[i].pid)
+      k++;
+    e->nr_procs += k == i;
+    e->accesses++;
+    if (!is_page(&a[i])) {
+      e->segv++;
+      continue;
+    }
+    unsigned j = 0;
+    while (j < used && !same_page(&f[j].page, &a[i]))
+      j++;
+    if (j == used) { /* a miss */
+      e->misses++;
+      if (tf->seen_before[i])
+        e->major_faults++;
+      else
+        e->distinct_pages++;
+      if (used < frames) {
+        j = used++;
+      } else {
+        j = victim(m, f, used, clock);
+        e->evictions++;
+        e->dirty_evictions += f[j].dirty;
+      }
+      if (m == CLOCK)
+        clock[used - 1] = j; /* at the head */
+      f[j].page = a[i];
+      f[j].dirty = false;
+      f[j].loaded = i;
+    }
+    f[j].referenced = true;
+    f[j].last = i;
+    f[j].next = tf->next[i];
+    if (a[i].write)
+      f[j].dirty = true;
+  }
+  free(f);
+  free(clock);
+}
+
+/* brute_force() of a trace, its facts made and dropped here. */
+static inline void brute_force_trace(const struct access *a, size_t n, enum model m,
+                                     unsigned frames, struct expect *e) {
+  struct trace_facts tf;
+  trace_facts(a, n, &tf);
+  brute_force(a, n, &tf, m, frames, e);
+  trace_facts_free(&tf);
 }
 
 /* ---- replaying ----------------------------------------------------------- */

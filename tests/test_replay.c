@@ -2,7 +2,7 @@
 /*
  * Trace replay (src/scenario/replay.c), through vmsim_replay(): what pass 1
  * counts (distinct pages, processes, segvs) and the next uses it hands an
- * OPT policy, each checked against a brute-force count made here from the
+ * OPT policy, each checked against the brute force of replay_test.h on the
  * accesses the test wrote.
  */
 #include "replay_test.h"
@@ -17,78 +17,9 @@ static int teardown(void **state) {
   return replay_test_teardown();
 }
 
+/* A replay on the machine engine, which runs every policy. */
 static void replay(const char *policy, uint64_t frames, vmsim_replay_result *res) {
-  vmsim_replay_options opt = {
-    .path = trace_path, .format = VMSIM_TRACE_TEXT, .frames = frames, .policy = policy};
-  vmsim_sim *sim = NULL;
-  char err[512];
-  int rc = vmsim_replay(&opt, &sim, res, err, sizeof(err));
-  if (rc)
-    fail_msg("replay %s: %s: %s", policy, vmsim_err_name(rc), err);
-  assert_sim_consistent(sim);
-  vmsim_sim_destroy(sim);
-}
-
-/* ---- the brute force --------------------------------------------------- */
-
-/* Brute-force figures of a trace: distinct (pid, vpn) pages below 2^47,
- * distinct pids, accesses beyond the address space. */
-static void count_by_sorting(const struct access *a, size_t n, uint64_t *pages, uint32_t *pids,
-                             uint64_t *segv) {
-  size_t *idx = malloc(n * sizeof(*idx));
-  assert_non_null(idx);
-  size_t m = sorted_page_accesses(a, n, idx);
-  *pages = 0;
-  for (size_t k = 0; k < m; k++)
-    *pages += k == 0 || !same_page(&a[idx[k]], &a[idx[k - 1]]);
-  *pids = 0;
-  *segv = 0;
-  for (size_t i = 0; i < n; i++) {
-    size_t j = 0;
-    while (j < i && a[j].pid != a[i].pid)
-      j++;
-    *pids += j == i;
-    *segv += !is_page(&a[i]);
-  }
-  free(idx);
-}
-
-/* Belady's OPT with `frames` frames shared by all processes: on a miss
- * with every frame in use, evict the page whose next use is farthest (or
- * never). The count does not depend on how ties are broken. */
-static uint64_t opt_misses(const struct access *a, size_t n, unsigned frames) {
-  size_t *idx = malloc(n * sizeof(*idx)), *next = malloc(n * sizeof(*next));
-  assert_true(idx && next && frames <= 64);
-  size_t m = sorted_page_accesses(a, n, idx);
-  for (size_t k = 0; k < m; k++) /* SIZE_MAX: never again */
-    next[idx[k]] = k + 1 < m && same_page(&a[idx[k + 1]], &a[idx[k]]) ? idx[k + 1] : SIZE_MAX;
-  struct access mem[64];
-  size_t mem_next[64];
-  unsigned used = 0;
-  uint64_t misses = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (!is_page(&a[i]))
-      continue;
-    unsigned j = 0;
-    while (j < used && !same_page(&mem[j], &a[i]))
-      j++;
-    if (j == used) {
-      misses++;
-      if (used < frames) {
-        used++;
-      } else {
-        j = 0;
-        for (unsigned k = 1; k < used; k++)
-          if (mem_next[k] > mem_next[j])
-            j = k;
-      }
-      mem[j] = a[i];
-    }
-    mem_next[j] = next[i];
-  }
-  free(idx);
-  free(next);
-  return misses;
+  vmsim_sim_destroy(replay_ok(policy, frames, VMSIM_REPLAY_MACHINE, NULL, res));
 }
 
 /* ---- the tests ----------------------------------------------------------- */
@@ -103,9 +34,10 @@ static void test_distinct_pages(void **state) {
   (void)state;
   enum { N = 20000 };
   struct access *a = generate_trace(N, 2024);
-  uint64_t pages, segv;
-  uint32_t pids;
-  count_by_sorting(a, N, &pages, &pids, &segv);
+  struct expect e; /* its distinct pages, pids and segvs: any model, any frames */
+  brute_force_trace(a, N, FIFO, 64, &e);
+  uint64_t pages = e.distinct_pages, segv = e.segv;
+  uint32_t pids = e.nr_procs;
   assert_int_equal(pids, 4);
   assert_true(pages > 1000 && segv > 1000); /* the trace is what it means to be */
 
@@ -133,7 +65,9 @@ static void test_opt_next_uses(void **state) {
   for (size_t i = 0; i < ARRAY_SIZE(frames); i++) {
     vmsim_replay_result res;
     replay("opt", frames[i], &res);
-    assert_int_equal(res.misses, opt_misses(a, N, frames[i]));
+    struct expect e;
+    brute_force_trace(a, N, OPT, frames[i], &e);
+    assert_int_equal(res.misses, e.misses);
   }
   free(a);
 }
@@ -166,15 +100,14 @@ static void test_many_processes(void **state) {
     a[i].write = i % 2;
   }
   write_trace(a, N);
-  uint64_t pages, segv;
-  uint32_t npids;
-  count_by_sorting(a, N, &pages, &npids, &segv);
-  assert_int_equal(npids, NPIDS);
+  struct expect e;
+  brute_force_trace(a, N, OPT, 40, &e);
+  assert_int_equal(e.nr_procs, NPIDS);
   vmsim_replay_result res;
   replay("opt", 40, &res);
   assert_int_equal(res.nr_procs, NPIDS);
-  assert_int_equal(res.distinct_pages, pages);
-  assert_int_equal(res.misses, opt_misses(a, N, 40));
+  assert_int_equal(res.distinct_pages, e.distinct_pages);
+  assert_int_equal(res.misses, e.misses);
 
   a[N].pid = 12345; /* neither odd*2048 nor UINT32_MAX - even*977: new */
   a[N].vaddr = 0x1000 << VMSIM_PAGE_SHIFT;

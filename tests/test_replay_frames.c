@@ -3,7 +3,7 @@
  * The FRAMES replay engine (vmsim_replay() with VMSIM_REPLAY_FRAMES): N page
  * frames and a policy. Every count it returns (accesses, misses, major
  * faults, segvs, distinct pages, processes, evictions, dirty evictions) is
- * checked against a brute-force textbook simulation written here (arrays
+ * checked against a brute-force textbook simulation (replay_test.h: arrays
  * and linear searches over the frames) of FIFO, LRU, CLOCK and Belady's
  * OPT, on random text traces the test writes. Traces of the same generator
  * (other seeds, shorter) go through the MACHINE engine too, whose misses
@@ -33,146 +33,7 @@ static int teardown(void **state) {
   return replay_test_teardown();
 }
 
-/* ---- the brute force --------------------------------------------------- */
-
 #define MAX_FRAMES 64 /* enough for every page of test_everything_fits() */
-
-/*
- * What the brute force needs to know about each access, from its
- * neighbours among the accesses to the same page (found by sorting the
- * accesses by page, then time): whether an earlier access touched the page
- * (then a miss on it is a refault), and the index of the next access to it
- * (SIZE_MAX: never again), which OPT looks at.
- */
-struct trace_facts {
-  bool *seen_before;
-  size_t *next;
-};
-
-static void trace_facts(const struct access *a, size_t n, struct trace_facts *tf) {
-  size_t *idx = malloc(n * sizeof(*idx));
-  tf->seen_before = calloc(n, sizeof(*tf->seen_before));
-  tf->next = malloc(n * sizeof(*tf->next));
-  assert_true(idx && tf->seen_before && tf->next);
-  for (size_t i = 0; i < n; i++)
-    tf->next[i] = SIZE_MAX;
-  size_t m = sorted_page_accesses(a, n, idx);
-  for (size_t k = 0; k < m; k++) {
-    tf->seen_before[idx[k]] = k > 0 && same_page(&a[idx[k - 1]], &a[idx[k]]);
-    if (k + 1 < m && same_page(&a[idx[k + 1]], &a[idx[k]]))
-      tf->next[idx[k]] = idx[k + 1];
-  }
-  free(idx);
-}
-
-static void trace_facts_free(struct trace_facts *tf) {
-  free(tf->seen_before);
-  free(tf->next);
-}
-
-enum model { FIFO, LRU, CLOCK, OPT, NR_MODELS };
-static const char *const model_names[NR_MODELS] = {"fifo", "lru", "clock", "opt"};
-
-/* A frame of the brute force; frames are numbered in the order first
- * filled, and a page coming in takes its victim's number. */
-struct frame {
-  struct access page;
-  bool dirty;
-  bool referenced;     /* CLOCK */
-  size_t loaded;       /* FIFO: the access that brought the page in */
-  size_t last;         /* LRU: the page's latest access */
-  size_t next;         /* OPT: its next access, SIZE_MAX: never */
-};
-
-/* The textbook figures of a trace (the fields of vmsim_replay_result). */
-struct expect {
-  uint64_t accesses, misses, major_faults, segv, distinct_pages, evictions, dirty_evictions;
-  uint32_t nr_procs;
-};
-
-/* The victim among `used` full frames. CLOCK's list, clock[0] the tail
- * (oldest) to clock[used - 1] the head, loses the victim, which the
- * caller puts back at the head as the page coming in. */
-static unsigned victim(enum model m, struct frame *f, unsigned used, unsigned *clock) {
-  unsigned v = 0;
-  switch (m) {
-  case FIFO: /* loaded longest ago */
-    for (unsigned j = 1; j < used; j++)
-      if (f[j].loaded < f[v].loaded)
-        v = j;
-    return v;
-  case LRU: /* accessed longest ago */
-    for (unsigned j = 1; j < used; j++)
-      if (f[j].last < f[v].last)
-        v = j;
-    return v;
-  case OPT: /* next use farthest away; ties (never used again) to the lowest frame */
-    for (unsigned j = 1; j < used; j++)
-      if (f[j].next > f[v].next)
-        v = j;
-    return v;
-  case CLOCK:
-    for (;;) {
-      v = clock[0];
-      memmove(clock, clock + 1, (used - 1) * sizeof(*clock));
-      if (!f[v].referenced)
-        return v; /* off the list: the caller adds the newcomer at the head */
-      f[v].referenced = false; /* a second chance: to the head */
-      clock[used - 1] = v;
-    }
-  default:
-    fail();
-  }
-  return v;
-}
-
-static void brute_force(const struct access *a, size_t n, const struct trace_facts *tf,
-                        enum model m, unsigned frames, struct expect *e) {
-  struct frame *f = malloc(frames * sizeof(*f));
-  unsigned *clock = malloc(frames * sizeof(*clock)), used = 0;
-  assert_true(frames >= 1 && f && clock);
-  memset(e, 0, sizeof(*e));
-  for (size_t i = 0; i < n; i++) {
-    size_t k = 0;
-    while (k < i && a[k].pid != a[i].pid)
-      k++;
-    e->nr_procs += k == i;
-    e->accesses++;
-    if (!is_page(&a[i])) {
-      e->segv++;
-      continue;
-    }
-    unsigned j = 0;
-    while (j < used && !same_page(&f[j].page, &a[i]))
-      j++;
-    if (j == used) { /* a miss */
-      e->misses++;
-      if (tf->seen_before[i])
-        e->major_faults++;
-      else
-        e->distinct_pages++;
-      if (used < frames) {
-        j = used++;
-      } else {
-        j = victim(m, f, used, clock);
-        e->evictions++;
-        e->dirty_evictions += f[j].dirty;
-      }
-      if (m == CLOCK)
-        clock[used - 1] = j; /* at the head */
-      f[j].page = a[i];
-      f[j].dirty = false;
-      f[j].loaded = i;
-    }
-    f[j].referenced = true;
-    f[j].last = i;
-    f[j].next = tf->next[i];
-    if (a[i].write)
-      f[j].dirty = true;
-  }
-  free(f);
-  free(clock);
-}
 
 /* ---- the traces --------------------------------------------------------- */
 
@@ -213,13 +74,19 @@ static void replay_machine(const char *policy, uint64_t frames, vmsim_replay_res
   } while (0)
 
 /* Every count of a FRAMES result equals the brute force's. */
-static void check_all(const char *what, const vmsim_replay_result *res, const struct expect *e) {
+/* The counts both engines give (the machine's others are in its vmstat). */
+static void check_shared(const char *what, const vmsim_replay_result *res,
+                         const struct expect *e) {
   CHECK_FIELD(what, res->accesses, e->accesses);
   CHECK_FIELD(what, res->misses, e->misses);
   CHECK_FIELD(what, res->major_faults, e->major_faults);
   CHECK_FIELD(what, res->segv, e->segv);
   CHECK_FIELD(what, res->distinct_pages, e->distinct_pages);
   CHECK_FIELD(what, res->nr_procs, e->nr_procs);
+}
+
+static void check_all(const char *what, const vmsim_replay_result *res, const struct expect *e) {
+  check_shared(what, res, e);
   CHECK_FIELD(what, res->evictions, e->evictions);
   CHECK_FIELD(what, res->dirty_evictions, e->dirty_evictions);
 }
@@ -261,12 +128,7 @@ static void engine_vs_bruteforce(enum vmsim_replay_engine engine, size_t n,
           continue;
         }
         replay_machine(model_names[m], frame_counts[k], &res);
-        CHECK_FIELD(what, res.accesses, e.accesses);
-        CHECK_FIELD(what, res.misses, e.misses);
-        CHECK_FIELD(what, res.major_faults, e.major_faults);
-        CHECK_FIELD(what, res.segv, e.segv);
-        CHECK_FIELD(what, res.distinct_pages, e.distinct_pages);
-        CHECK_FIELD(what, res.nr_procs, e.nr_procs);
+        check_shared(what, &res, &e);
       }
     }
     trace_facts_free(&tf);
