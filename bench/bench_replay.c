@@ -58,15 +58,15 @@ int main(int argc, char **argv) {
   bench_run r;
   bench_spawn(args, &r);
   bench_tmpdir_remove();
-  bench_expect_ok(&r, policy);
+  bench_expect_ok(&r, name);
   double accesses = bench_json_num(r.out, NULL, "\"accesses\"");
   double misses = bench_json_num(r.out, NULL, "\"misses\"");
   if (accesses != (double)records)
-    bench_fail("%s: replayed %.0f accesses of %llu records", policy, accesses,
+    bench_fail("%s: replayed %.0f accesses of %llu records", name, accesses,
                (unsigned long long)records);
   double inproc = bench_json_num(r.out, "\"host\"", "\"wall_time_s\"");
   fprintf(stderr, "%s: process %.3f s (vmsim's own wall time %.3f s), cpu %.3f s, peak %ld MiB\n",
-          policy, r.wall, inproc, r.cpu, r.maxrss_kib / 1024);
+          name, r.wall, inproc, r.cpu, r.maxrss_kib / 1024);
 
   double target = engine ? 0 : target_mps(policy);
   char tgt[64] = "none";

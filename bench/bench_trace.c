@@ -208,8 +208,8 @@ static void bench_oracle(void) {
   printf("trace_oracle_fill: %.1f M records/s (target: none, for reference: vmsim_trace_fill, "
          "16 at a time, as the frames engine reads)\n",
          (double)records / fill_secs / 1e6);
-  printf("trace_oracle_fill_replay_share: %.1f %% (target: <= 20 %%: the one pass of a frames "
-         "replay at 30 M/s, by CPU time)\n",
+  printf("trace_oracle_fill_replay_share: %.1f %% (target: <= 20 %%: the one pass of a fifo or "
+         "clock frames replay at 30 M/s, by CPU time)\n",
          100.0 * 30e6 * fill_cpu / (double)records);
 }
 

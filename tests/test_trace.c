@@ -937,8 +937,9 @@ static void test_fill_equals_next(void **state) {
       t = open_fill_case(cases[c].path, cases[c].fmt, read ? &small : NULL);
       size_t have = 0;
       long k;
-      for (size_t i = 0; (k = vmsim_trace_fill(t, got + have, chunks[i % 5])) > 0; i++) {
-        assert_true((size_t)k <= chunks[i % 5] && have + (size_t)k <= n);
+      for (size_t i = 0;
+           (k = vmsim_trace_fill(t, got + have, chunks[i % ARRAY_SIZE(chunks)])) > 0; i++) {
+        assert_true((size_t)k <= chunks[i % ARRAY_SIZE(chunks)] && have + (size_t)k <= n);
         have += (size_t)k;
         assert_int_equal(vmsim_trace_position(t), want_pos[have - 1]);
       }

@@ -34,11 +34,11 @@ int main(int argc, char **argv) {
     fprintf(stderr, "mrc: unknown trace format '%s'\n", argv[2]);
     return 2;
   }
-  char *end;
+  char *end, *steps_end = NULL;
   uint64_t max = strtoull(argv[4], &end, 10), steps = max;
   if (argc == 6)
-    steps = strtoull(argv[5], NULL, 10);
-  if (*end || max == 0 || steps == 0 || steps > max) {
+    steps = strtoull(argv[5], &steps_end, 10);
+  if (*end || (steps_end && *steps_end) || max == 0 || steps == 0 || steps > max) {
     fprintf(stderr, "mrc: MAX must be a positive number of frames, STEPS in 1..MAX\n");
     return 2;
   }
