@@ -261,7 +261,8 @@ static void test_replay_engines_agree(void **state) {
  * --engine: an unknown engine is a usage error naming the option; frames
  * with a policy that has no frames model is one naming the policy. The
  * JSON report says which engine ran: frames by default with --frames and
- * a policy that has a model, the machine when asked for.
+ * a policy that has a model, the machine when asked for; both give the
+ * replay's counts under the same keys.
  */
 static void test_replay_engine_option(void **state) {
   (void)state;
@@ -276,12 +277,22 @@ static void test_replay_engine_option(void **state) {
     fail_msg("status %d\n%s", r.status, r.err);
   assert_string_equal(json_str(r.out, "engine", engine, sizeof(engine)), "frames");
   assert_int_equal(json_u64(r.out, "misses"), 10);
+  /* Belady's string has 5 pages: the other 5 misses are refaults. */
+  assert_int_equal(json_u64(r.out, "major_faults"), 5);
+  assert_int_equal(json_u64(r.out, "distinct_pages"), 5);
+  assert_int_equal(json_u64(r.out, "nr_procs"), 1);
+  assert_int_equal(json_u64(r.out, "segv"), 0);
   vmsim(&r, "replay belady.txt --trace-format text --frames 4 --policy fifo --engine machine "
             "--output json");
   if (r.status != 0)
     fail_msg("status %d\n%s", r.status, r.err);
   assert_string_equal(json_str(r.out, "engine", engine, sizeof(engine)), "machine");
   assert_int_equal(json_u64(r.out, "misses"), 10);
+  /* Belady's string has 5 pages: the other 5 misses are refaults. */
+  assert_int_equal(json_u64(r.out, "major_faults"), 5);
+  assert_int_equal(json_u64(r.out, "distinct_pages"), 5);
+  assert_int_equal(json_u64(r.out, "nr_procs"), 1);
+  assert_int_equal(json_u64(r.out, "segv"), 0);
 }
 
 /* ---- determinism --------------------------------------------------------- */

@@ -133,6 +133,7 @@ static long peak_rss_kib(void) {
 
 struct report {
   const char *kind;     /* "run" or "replay" */
+  const vmsim_replay_result *replay; /* a replay's counts, or NULL */
   const char *source;   /* scenario or trace */
   vmsim_sim *sim;
   uint64_t accesses, misses;
@@ -161,17 +162,26 @@ static const char *state_name(enum vmsim_process_state st) {
   return st == VMSIM_PROC_KILLED ? "killed" : st == VMSIM_PROC_EXITED ? "exited" : "running";
 }
 
+/* What both replay engines' JSON reports give, after accesses and misses. */
+static void json_replay_counts(const vmsim_replay_result *res) {
+  printf("  \"major_faults\": %" PRIu64 ",\n  \"segv\": %" PRIu64
+         ",\n  \"distinct_pages\": %" PRIu64 ",\n  \"nr_procs\": %u,\n",
+         res->major_faults, res->segv, res->distinct_pages, res->nr_procs);
+}
+
 static void print_json(const struct report *r) {
   vmsim_tlb_info tlb;
   vmsim_tlb_get_info(r->sim, UINT32_MAX, &tlb);
   printf("{\n  \"kind\": \"%s\",\n", r->kind);
-  if (strcmp(r->kind, "replay") == 0)
+  if (r->replay)
     printf("  \"engine\": \"machine\",\n");
   printf("  \"source\": ");
   json_string(stdout, r->source);
   printf(",\n  \"policy\": ");
   json_string(stdout, vmsim_sim_config(r->sim)->policy);
   printf(",\n  \"accesses\": %" PRIu64 ",\n  \"misses\": %" PRIu64 ",\n", r->accesses, r->misses);
+  if (r->replay)
+    json_replay_counts(r->replay);
   printf("  \"vmstat\": {");
   for (int i = 0; i < VMSIM_NR_VMSTAT; i++)
     printf("%s\n    \"%s\": %" PRIu64, i ? "," : "", vmsim_vmstat_name(i), vmsim_vmstat(r->sim, i));
@@ -378,12 +388,12 @@ static void print_frames(const char *path, const char *policy, const struct opti
     printf(",\n  \"policy\": ");
     json_string(stdout, policy);
     printf(",\n  \"frames\": %" PRIu64 ",\n  \"accesses\": %" PRIu64 ",\n  \"misses\": %" PRIu64
-           ",\n  \"major_faults\": %" PRIu64 ",\n  \"segv\": %" PRIu64
-           ",\n  \"evictions\": %" PRIu64 ",\n  \"dirty_evictions\": %" PRIu64
-           ",\n  \"swap_writes\": %" PRIu64 ",\n  \"distinct_pages\": %" PRIu64
-           ",\n  \"processes\": %u,\n",
-           o->frames, res->accesses, res->misses, res->major_faults, res->segv, res->evictions,
-           res->dirty_evictions, res->swap_writes, res->distinct_pages, res->nr_procs);
+           ",\n",
+           o->frames, res->accesses, res->misses);
+    json_replay_counts(res);
+    printf("  \"evictions\": %" PRIu64 ",\n  \"dirty_evictions\": %" PRIu64
+           ",\n  \"swap_writes\": %" PRIu64 ",\n",
+           res->evictions, res->dirty_evictions, res->swap_writes);
     printf("  \"check\": \"ok\",\n"); /* vmsim_replay() checked the engine's invariants */
     printf("  \"host\": {\"wall_time_s\": %.6f, \"accesses_per_sec\": %.0f, \"peak_rss_kib\": "
            "%ld}\n}\n",
@@ -444,8 +454,8 @@ static int cmd_replay(const char *path, const struct options *o) {
     print_frames(path, o->policy ? o->policy : default_policy(), o, &res, wall);
     return fflush(stdout) == 0 ? 0 : EXIT_SIM;
   }
-  struct report r = {.kind = "replay", .source = path, .sim = sim, .accesses = res.accesses,
-                     .misses = res.misses, .wall = wall};
+  struct report r = {.kind = "replay", .replay = &res, .source = path, .sim = sim,
+                     .accesses = res.accesses, .misses = res.misses, .wall = wall};
   rc = report(&r, o->output);
   vmsim_sim_destroy(sim);
   return rc;
