@@ -69,7 +69,7 @@ int vmsim__filemap_get_page(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
   }
   struct vmsim_page *page = vmsim__alloc_user_page(sim, cpu, mm);
   if (!page)
-    return vmsim__alloc_failed_error(mm);
+    return vmsim__killed_or(mm, VMSIM_EOOM);
   page->mapping = file->id;
   page->index = index;
   page->token = file->disk[index];

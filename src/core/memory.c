@@ -228,7 +228,7 @@ static int do_anonymous_page(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
                              struct vmsim_vma *vma, uint64_t vaddr) {
   struct vmsim_page *page = alloc_anon_page(sim, cpu, mm, vaddr, 0);
   if (!page)
-    return vmsim__alloc_failed_error(mm);
+    return vmsim__killed_or(mm, VMSIM_EOOM);
   mm->misses++;
   return map_new_page(sim, mm, vma, vaddr, page, vma->prot & VMSIM_PROT_WRITE);
 }
@@ -247,7 +247,7 @@ static int do_cow(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm, struct vmsi
   if (!was_locked)
     vmsim_page_clear(src, VMSIM_PG_locked);
   if (!page)
-    return vmsim__alloc_failed_error(mm);
+    return vmsim__killed_or(mm, VMSIM_EOOM);
   sim->token_ledger += seq;
 
   vmsim_pte_t *ptep = vmsim__pte_lookup(&mm->pgt, vaddr, NULL);
@@ -484,7 +484,7 @@ int vmsim_access_batch(vmsim_sim *sim, uint32_t cpu, uint32_t pid, const vmsim_m
     enter_mm(mm, cpu);
     for (; i < n; i++) {
       if (unlikely(mm->state != VMSIM_PROC_RUNNING)) {
-        err = vmsim__mm_gone_error(mm);
+        err = vmsim__killed_or(mm, VMSIM_ESRCH);
         break;
       }
       if (unlikely(err = access_mm(sim, cpu, mm, pid, refs[i].vaddr, refs[i].write, UINT64_MAX)))

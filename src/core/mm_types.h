@@ -150,18 +150,19 @@ static inline vmsim_pte_t *vmsim__mm_pte(const vmsim_sim *sim, uint32_t pid, uin
     *mmp = mm;
   return mm && mm->pgt.pgd ? vmsim__pte_lookup(&mm->pgt, vaddr, NULL) : NULL;
 }
-/* Why a process (NULL: none) cannot run: VMSIM_EKILLED if the OOM killer
- * took it, else VMSIM_ESRCH. */
-static inline int vmsim__mm_gone_error(const struct vmsim_mm *mm) {
-  return mm && mm->state == VMSIM_PROC_KILLED ? VMSIM_EKILLED : VMSIM_ESRCH;
+/* VMSIM_EKILLED if the OOM killer took `mm` (may be NULL), else `otherwise`:
+ * what a process sees when it cannot run (VMSIM_ESRCH) or a fault of it got
+ * no page (VMSIM_EOOM). */
+static inline int vmsim__killed_or(const struct vmsim_mm *mm, int otherwise) {
+  return mm && mm->state == VMSIM_PROC_KILLED ? VMSIM_EKILLED : otherwise;
 }
-/* The running process `pid` (sim may be NULL), or NULL with *err set by
- * vmsim__mm_gone_error(). */
+/* The running process `pid` (sim may be NULL), or NULL with *err:
+ * VMSIM_EKILLED if the OOM killer took it, else VMSIM_ESRCH. */
 static inline struct vmsim_mm *vmsim__mm_running(const vmsim_sim *sim, uint32_t pid, int *err) {
   struct vmsim_mm *mm = sim ? vmsim__mm_get(sim, pid) : NULL;
   if (likely(mm && mm->state == VMSIM_PROC_RUNNING))
     return mm;
-  *err = vmsim__mm_gone_error(mm);
+  *err = vmsim__killed_or(mm, VMSIM_ESRCH);
   return NULL;
 }
 struct vmsim_vma *vmsim__find_vma(struct vmsim_mm *mm, uint64_t vaddr);
@@ -173,11 +174,6 @@ int vmsim__mm_init(vmsim_sim *sim);
 int vmsim__handle_mm_fault(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm, uint64_t vaddr,
                            bool write, vmsim_time_t *cost);
 struct vmsim_page *vmsim__alloc_user_page(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm);
-/* What a fault of `mm` (may be NULL) returns when vmsim__alloc_user_page()
- * gave it nothing: VMSIM_EKILLED if the OOM killer chose it, else VMSIM_EOOM. */
-static inline int vmsim__alloc_failed_error(const struct vmsim_mm *mm) {
-  return mm && mm->state == VMSIM_PROC_KILLED ? VMSIM_EKILLED : VMSIM_EOOM;
-}
 void vmsim__put_user_page(vmsim_sim *sim, struct vmsim_page *page);
 void vmsim__zap_pte(vmsim_sim *sim, struct vmsim_mm *mm, uint64_t vaddr, vmsim_pte_t *ptep);
 int vmsim__map_page(vmsim_sim *sim, struct vmsim_mm *mm, struct vmsim_vma *vma, uint64_t vaddr,

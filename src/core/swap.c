@@ -228,7 +228,7 @@ static int swap_hook_swapin(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
   } else {
     page = vmsim__alloc_user_page(sim, cpu, mm);
     if (!page)
-      return vmsim__alloc_failed_error(mm);
+      return vmsim__killed_or(mm, VMSIM_EOOM);
     /* The allocation may have reclaimed, even killed: look again. */
     d = vmsim__swap_dev(sim, entry);
     page->flags |= UINT32_C(1) << VMSIM_PG_anon | UINT32_C(1) << VMSIM_PG_swapbacked;
