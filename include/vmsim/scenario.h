@@ -183,7 +183,8 @@ typedef struct vmsim_replay_result {
 } vmsim_replay_result;
 
 /* Does the policy `name` have a model in the FRAMES engine? (fifo, clock,
- * lru, opt and fivelist do: their results there equal the machine's.) */
+ * lru, opt and fivelist do: their results there equal the machine's.)
+ * NULL names vmsim_replay()'s default policy, clock: true. */
 VMSIM_EXPORT bool vmsim_replay_frames_model(const char *name);
 
 /*
@@ -194,7 +195,8 @@ VMSIM_EXPORT bool vmsim_replay_frames_model(const char *name);
  * by fivelist (once to validate it, size the swap and number its pages,
  * and to compute each access's next use when the policy asks for its
  * future; once to replay it), once by the other FRAMES models, which stop
- * at the first bad record with the error and no result. Errors: VMSIM_EINVAL (a missing argument),
+ * at the first bad record with the error and no result. Errors:
+ * VMSIM_EINVAL (a missing argument, an engine not in the enum),
  * VMSIM_ECONFIG (an unknown policy; FRAMES without frames or a frames
  * model), VMSIM_EPARSE or VMSIM_EIO (the trace), VMSIM_ERANGE (more than
  * 1024 pids, or more pages than the host can hold), VMSIM_ENOMEM; err

@@ -124,9 +124,9 @@ VMSIM_EXPORT int vmsim_trace_next(vmsim_trace *t, vmsim_memref *out);
  * The next accesses, up to n of them, into refs[0..n): exactly those that n
  * calls of vmsim_trace_next() would return, at a fraction of the cost per
  * record on oracleGeneral traces. Returns how many were written (0 at the
- * end of the trace), or the error if it stopped the stream before the
- * first; an error after some records returns those, and the next call the
- * error.
+ * end of the trace, and for n == 0), or the error if it stopped the stream
+ * before the first; an error after some records returns those, and the
+ * next call the error. At most LONG_MAX records are read per call.
  */
 VMSIM_EXPORT long vmsim_trace_fill(vmsim_trace *t, vmsim_memref *refs, size_t n);
 

@@ -100,11 +100,13 @@ void *vmsim__calloc(size_t nmemb, size_t size) {
 }
 
 void *vmsim__calloc_huge(size_t bytes, void **base) {
-  if (bytes < HOST_HUGE_PAGE || bytes > SIZE_MAX - HOST_HUGE_PAGE)
+  if (bytes < HOST_HUGE_PAGE || bytes > SIZE_MAX - 2 * HOST_HUGE_PAGE)
     return *base = vmsim__calloc(1, bytes);
-  /* One huge page more, to start the array on a huge page boundary:
-   * vmsim__calloc() advises every whole huge page inside it. */
-  *base = vmsim__calloc(1, bytes + HOST_HUGE_PAGE);
+  /* Rounded up to whole huge pages, and one more to start the array on a
+   * huge page boundary: vmsim__calloc() advises every whole huge page
+   * inside what it gets, the array's last, partial one included. */
+  size_t whole = (bytes + HOST_HUGE_PAGE - 1) & ~(size_t)(HOST_HUGE_PAGE - 1);
+  *base = vmsim__calloc(1, whole + HOST_HUGE_PAGE);
   if (!*base)
     return NULL;
   return (void *)(((uintptr_t)*base + HOST_HUGE_PAGE - 1) & ~(HOST_HUGE_PAGE - 1));

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -625,6 +626,7 @@ static size_t oracle_fill(vmsim_trace *t, vmsim_memref *refs, size_t n) {
 
 long vmsim_trace_fill(vmsim_trace *t, vmsim_memref *refs, size_t n) {
   size_t done = 0;
+  n = MIN(n, (size_t)LONG_MAX); /* the count must stay a count */
   while (done < n) {
     if (unlikely(t->err))
       return done ? (long)done : t->err;
