@@ -39,13 +39,16 @@ static void test_usage_errors(void **state) {
   expect_error("replay t.txt --trace-format text --frames 0", 2, "--frames");
   expect_error("run missing.yaml", 2, "missing.yaml");
   expect_error("policies --plugin ./nothere.so", 2, "nothere.so");
-  /* An option of the other command is refused, not ignored. */
+  /* An option of another command is refused, not ignored. */
   expect_error("run x.yaml --frames 5", 2, "--frames is an option of replay");
   expect_error("--engine frames", 2, "--engine is an option of replay");
   expect_error("run x.yaml --trace-format text", 2, "--trace-format is an option of replay");
   expect_error("replay t.txt --trace-format text --seed 4", 2, "--seed is an option of run");
   expect_error("replay t.txt --trace-format text --timeline t.csv", 2,
                "--timeline is an option of run");
+  /* policies takes --plugin only. */
+  expect_error("policies --seed 1", 2, "--seed is an option of run");
+  expect_error("policies --output json", 2, "--output is an option of run and replay");
 }
 
 /* Each class of scenario error: file:line:column and status 2. */

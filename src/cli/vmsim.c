@@ -40,7 +40,6 @@ struct options {
   uint64_t frames;
   enum vmsim_replay_engine engine;
   uint64_t check;
-  const char *replay_only, *run_only; /* the first option given of each kind */
 };
 
 static const char usage_text[] =
@@ -461,6 +460,27 @@ static int cmd_replay(const char *path, const struct options *o) {
   return rc;
 }
 
+/* The commands an option belongs to, by its letter in longopts[]. */
+enum { FOR_RUN = 1, FOR_REPLAY = 2, FOR_POLICIES = 4 };
+
+static unsigned option_commands(int c) {
+  switch (c) {
+  case 's': case 't': return FOR_RUN;
+  case 'f': case 'n': case 'e': return FOR_REPLAY;
+  case 'p': case 'o': case 'c': return FOR_RUN | FOR_REPLAY;
+  default: return FOR_RUN | FOR_REPLAY | FOR_POLICIES; /* --plugin, --help, --version */
+  }
+}
+
+/* A command's bit (no command: run), or 0 for one that does not exist. */
+static unsigned command_bit(const char *command) {
+  if (!command || strcmp(command, "run") == 0)
+    return FOR_RUN;
+  if (strcmp(command, "replay") == 0)
+    return FOR_REPLAY;
+  return strcmp(command, "policies") == 0 ? FOR_POLICIES : 0;
+}
+
 static int cmd_policies(void) {
   for (size_t i = 0; vmsim_policy_at(i); i++) {
     const vmsim_policy_ops *ops = vmsim_policy_at(i);
@@ -494,6 +514,7 @@ int main(int argc, char **argv) {
   const char *command = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
   if (command)
     optind = 2;
+  unsigned cmd = command_bit(command);
   const char *positional = NULL;
   while (optind < argc) {
     if (argv[optind][0] != '-' || argv[optind][1] == '\0') {
@@ -506,10 +527,11 @@ int main(int argc, char **argv) {
     c = getopt_long(argc, argv, "+:", longopts, &li);
     if (c == -1)
       break;
-    if ((c == 'f' || c == 'n' || c == 'e') && !o.replay_only)
-      o.replay_only = longopts[li].name;
-    if ((c == 's' || c == 't') && !o.run_only)
-      o.run_only = longopts[li].name;
+    if (cmd && !(option_commands(c) & cmd))
+      return usage_error("--%s is an option of %s", longopts[li].name,
+                         option_commands(c) == FOR_RUN      ? "run"
+                         : option_commands(c) == FOR_REPLAY ? "replay"
+                                                            : "run and replay");
     switch (c) {
     case 'p':
       o.policy = optarg;
@@ -574,11 +596,6 @@ int main(int argc, char **argv) {
       return EXIT_USAGE;
 
   char err[1024];
-  bool replay = command && strcmp(command, "replay") == 0;
-  if (!replay && o.replay_only)
-    return usage_error("--%s is an option of replay", o.replay_only);
-  if (replay && o.run_only)
-    return usage_error("--%s is an option of run", o.run_only);
   if (!command || strcmp(command, "run") == 0) {
     vmsim_scenario *scn;
     int rc;
