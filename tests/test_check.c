@@ -174,6 +174,19 @@ static void test_stale_tlb_entry(void **state) {
   *ptep = old;
 }
 
+/* The accessed bit cleared behind the TLB's back: a flush of the old PTE
+ * would skip the TLBs (hw/mmu.h), so the stale entry would outlive it. */
+static void test_old_pte_cached(void **state) {
+  struct fixture *f = *state;
+  vmsim_pte_t *ptep = ptep_of(f, PAGES - 1);
+  vmsim_pte_t old = *ptep;
+  assert_true(vmsim_pte_young(old));
+  *ptep = vmsim__pte_mkold(old); /* no flush */
+  expect_corrupt(f->sim, "tlb: cpu 0 caches pid %u %#" PRIx64 ", whose PTE is old", f->pid,
+                 va_of(f, PAGES - 1));
+  *ptep = old;
+}
+
 /* A lost write: a page's content holds one write less than was made. */
 static void test_lost_write(void **state) {
   struct fixture *f = *state;
@@ -245,6 +258,7 @@ int main(void) {
     CHECK_TEST(test_wrong_mapcount),
     CHECK_TEST(test_swap_slot_count_wrong),
     CHECK_TEST(test_stale_tlb_entry),
+    CHECK_TEST(test_old_pte_cached),
     CHECK_TEST(test_lost_write),
     CHECK_TEST(test_integrity_error_reported),
     CHECK_TEST(test_shared_anon_page_writable),

@@ -37,7 +37,8 @@ static uint64_t machine_bytes(const vmsim_config *cfg) {
   return pages * sizeof(struct vmsim_page) +
          slots * sizeof(struct vmsim_swap_slot) +
          cpus * ((uint64_t)cfg->tlb.l1_entries + cfg->tlb.l2_entries) *
-             (2 * sizeof(uint64_t) + sizeof(struct vmsim_tlb_entry)); /* tag, stamp, entry */
+             (2 * sizeof(uint64_t) + sizeof(struct vmsim_tlb_entry)) + /* tag, stamp, entry */
+         cpus * cfg->tlb.l2_entries * 16; /* the STLB's presence filter, at most */
 }
 
 /* A scenario's smallest workload, and a machine of 4 TiB (2^30 frames). */

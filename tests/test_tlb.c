@@ -310,6 +310,25 @@ static void model_flush(struct model *m, bool (*match)(uint64_t tag, uint64_t ke
 
 static bool same_tag(uint64_t tag, uint64_t key) { return tag == key; }
 static bool same_asid(uint64_t tag, uint64_t asid) { return tag >> VMSIM_TLB_ASID_SHIFT == asid; }
+static bool any_tag(uint64_t tag, uint64_t unused) { return (void)tag, (void)unused, true; }
+
+/* The STLB's presence filter counts exactly the valid tags of each bucket,
+ * except where a count stuck at 255 (tlb.h); a bucket at 0 has none. Counted
+ * here from the tags themselves, by brute force. */
+static void expect_filter(const struct vmsim_tlb_level *lv) {
+  if (!lv->ways)
+    return;
+  size_t buckets = (size_t)1 << (64 - lv->present_shift);
+  assert_true(buckets >= 8 * (size_t)(lv->set_mask + 1) * lv->ways);
+  uint32_t *count = test_calloc(buckets, sizeof(*count));
+  for (size_t w = 0; w < (size_t)(lv->set_mask + 1) * lv->ways; w++)
+    if (lv->tags[w] != VMSIM_TLB_TAG_INVALID)
+      count[vmsim__tlb_present_bucket(lv, lv->tags[w])]++;
+  for (size_t b = 0; b < buckets; b++)
+    if (lv->present[b] != VMSIM_TLB_PRESENT_STICKY && lv->present[b] != count[b])
+      fail_msg("filter bucket %zu counts %u tags, the level holds %u", b, lv->present[b], count[b]);
+  test_free(count);
+}
 
 /* Every way of the TLB holds what the model's does: the same victims. */
 static void expect_model(const struct vmsim_tlb *tlb, const struct model *m, int op) {
@@ -327,6 +346,8 @@ static void expect_model(const struct vmsim_tlb *tlb, const struct model *m, int
   assert_int_equal(tlb->stats.l1_hits, m->l1_hits);
   assert_int_equal(tlb->stats.l2_hits, m->l2_hits);
   assert_int_equal(tlb->stats.misses, m->misses);
+  assert_null(tlb->l1.present); /* the L1 is searched, never filtered */
+  expect_filter(&tlb->l2);
 }
 
 /*
@@ -367,14 +388,48 @@ static void test_lru_model(void **state) {
       } else if (dice < 99) {
         vmsim__tlb_invalidate(&tlb, tag);
         model_flush(&m, same_tag, tag);
-      } else {
+      } else if (op % 4) {
         vmsim__tlb_flush_asid(&tlb, asid);
         model_flush(&m, same_asid, asid);
+      } else {
+        vmsim__tlb_flush_all(&tlb);
+        model_flush(&m, any_tag, 0);
       }
       expect_model(&tlb, &m, op);
     }
     vmsim__tlb_destroy(&tlb);
   }
+}
+
+/*
+ * A presence-filter bucket that overflows sticks at 255 (tlb.h): 300 tags
+ * of one bucket (found by trying vpns in turn) in a single 512-way STLB
+ * set. Flushing them all leaves the bucket at 255 and every flush still
+ * finds its tag; only a flush of the whole level resets it.
+ */
+static void test_filter_sticky(void **state) {
+  (void)state;
+  const vmsim_tlb_config g = {4, 4, 512, 512};
+  struct vmsim_tlb tlb;
+  assert_ok(vmsim__tlb_init(&tlb, &g));
+  uint64_t tags[300];
+  size_t n = 0, bucket = vmsim__tlb_present_bucket(&tlb.l2, vmsim__tlb_tag(1, VA(0)));
+  for (uint64_t vpn = 0; n < ARRAY_SIZE(tags); vpn++)
+    if (vmsim__tlb_present_bucket(&tlb.l2, vmsim__tlb_tag(1, VA(vpn))) == bucket)
+      tags[n++] = vmsim__tlb_tag(1, VA(vpn));
+  for (size_t i = 0; i < n; i++)
+    vmsim__tlb_fill(&tlb, tags[i], NULL, (vmsim_pfn_t)i, true, false);
+  assert_int_equal(tlb.l2.present[bucket], VMSIM_TLB_PRESENT_STICKY);
+  for (size_t i = 0; i < n; i++) {
+    assert_true(vmsim__tlb_holds(&tlb, tags[i]));
+    vmsim__tlb_invalidate(&tlb, tags[i]);
+    assert_false(vmsim__tlb_holds(&tlb, tags[i]));
+  }
+  assert_int_equal(tlb.l2.present[bucket], VMSIM_TLB_PRESENT_STICKY);
+  vmsim__tlb_flush_all(&tlb);
+  assert_int_equal(tlb.l2.present[bucket], 0);
+  expect_filter(&tlb.l2);
+  vmsim__tlb_destroy(&tlb);
 }
 
 static void test_asid_isolation(void **state) {
@@ -536,6 +591,7 @@ int main(void) {
     cmocka_unit_test(test_lru_clock_past_2_32),
     cmocka_unit_test(test_lru_refill_past_2_32),
     cmocka_unit_test(test_lru_model),
+    cmocka_unit_test(test_filter_sticky),
     cmocka_unit_test(test_asid_isolation),
     cmocka_unit_test(test_flush),
     cmocka_unit_test(test_shootdown),

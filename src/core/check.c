@@ -324,6 +324,10 @@ static void check_tlb_level(struct checker *c, uint32_t cpu, const struct vmsim_
                  (!e->writable || vmsim_pte_write(pte)) && (!e->dirty || vmsim_pte_dirty(pte)),
           "tlb: cpu %u caches pid %u %#" PRIx64 " -> pfn %u, which its PTE no longer says", cpu,
           asid, vaddr, e->pfn);
+    /* What lets a flush skip the TLBs of an old PTE (hw/mmu.h). */
+    CHECK(c, vmsim_pte_young(pte),
+          "tlb: cpu %u caches pid %u %#" PRIx64 ", whose PTE is old (accessed cleared "
+          "without a flush)", cpu, asid, vaddr);
   }
 }
 

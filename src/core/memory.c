@@ -254,7 +254,7 @@ static int do_cow(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm, struct vmsi
   vmsim_pte_t old = ptep ? *ptep : 0;
   if (vmsim_pte_present(old)) {
     /* ptep_clear_flush(): no CPU may keep using the old frame. */
-    vmsim__tlb_shootdown_page(sim->cpus, sim->nr_cpus, mm->cpumask, cpu, mm->pid, vaddr);
+    vmsim__flush_tlb_pte(sim->cpus, sim->nr_cpus, mm->cpumask, cpu, mm->pid, vaddr, old);
     page_remove_mapping(sim, mm, vaddr, old, &sim->mem_map[vmsim_pte_pfn(old)]);
   }
   return map_new_page(sim, mm, vma, vaddr, page, true);

@@ -175,7 +175,7 @@ static int unmap_one(vmsim_sim *sim, struct vmsim_page *page, struct vmsim_mm *m
     return 1; /* the slot cannot take another reference: stop unmapping */
   /* ptep_clear_flush(), then the swap entry or the file marker goes in. */
   *ptep = anon ? page->swap : VMSIM_PTE_FILE; /* non-zero to non-zero */
-  vmsim__tlb_shootdown_page(sim->cpus, sim->nr_cpus, mm->cpumask, initiator, mm->pid, vaddr);
+  vmsim__flush_tlb_pte(sim->cpus, sim->nr_cpus, mm->cpumask, initiator, mm->pid, vaddr, old);
   if (vmsim_pte_dirty(old))
     vmsim__set_page_dirty(sim, page);
   vmsim__rmap_del(sim, page, mm->pid, vaddr);

@@ -46,8 +46,16 @@ vmsim_pte_t vmsim__ptep_clear_flush(struct vmsim_pgtable *pt, struct vmsim_cpu *
                                     vmsim_pte_t *ptep) {
   vmsim_pte_t old = *ptep;
   vmsim__pte_set(pt, vaddr, ptep, 0);
-  /* Only a present PTE can be cached in a TLB (pte_accessible()). */
-  if (vmsim_pte_present(old))
-    vmsim__tlb_shootdown_page(cpus, nr_cpus, cpumask, initiator, asid, vaddr);
+  vmsim__flush_tlb_pte(cpus, nr_cpus, cpumask, initiator, asid, vaddr, old);
   return old;
+}
+
+void vmsim__flush_tlb_pte(struct vmsim_cpu *cpus, uint32_t nr_cpus, const uint64_t *cpumask,
+                          uint32_t initiator, uint32_t asid, uint64_t vaddr, vmsim_pte_t old) {
+  if (!vmsim_pte_present(old))
+    return;
+  if (vmsim_pte_young(old))
+    vmsim__tlb_shootdown_page(cpus, nr_cpus, cpumask, initiator, asid, vaddr);
+  else
+    vmsim__tlb_shootdown_count(cpus, nr_cpus, cpumask, initiator);
 }

@@ -66,7 +66,12 @@ static ALWAYS_INLINE bool vmsim__mmu_begin(uint32_t asid, uint64_t vaddr, vmsim_
  *
  * The TLB holds pointers into the page tables: whoever changes a PTE other
  * than by setting ACCESSED or DIRTY must flush its translation from the TLBs
- * that may hold it (vmsim__ptep_clear_flush, vmsim__tlb_shootdown_page).
+ * that may hold it (vmsim__ptep_clear_flush, vmsim__flush_tlb_pte).
+ *
+ * Only a walk fills a TLB, and it sets ACCESSED; clearing ACCESSED flushes
+ * (vmsim__ptep_test_and_clear_young). So a present PTE whose ACCESSED bit is
+ * clear is in no TLB, and its flush has nothing to drop; vmsim_check()
+ * verifies this for every cached translation.
  */
 static ALWAYS_INLINE int vmsim__mmu_translate(struct vmsim_cpu *cpu, struct vmsim_pgtable *pt,
                                               uint32_t asid, uint64_t vaddr, bool is_write,
@@ -124,10 +129,19 @@ bool vmsim__ptep_test_and_clear_young(struct vmsim_cpu *cpus, uint32_t nr_cpus,
                                       uint64_t vaddr, vmsim_pte_t *ptep);
 
 /*
+ * flush_tlb_page() after the PTE of `vaddr` changed from `old`: when `old`
+ * was present, the CPUs of `cpumask` get the IPI and count it; they search
+ * their TLBs only if `old` was young (an old PTE is cached nowhere, see
+ * vmsim__mmu_translate). A non-present `old` was cached nowhere either,
+ * and needs no IPI (pte_accessible()).
+ */
+void vmsim__flush_tlb_pte(struct vmsim_cpu *cpus, uint32_t nr_cpus, const uint64_t *cpumask,
+                          uint32_t initiator, uint32_t asid, uint64_t vaddr, vmsim_pte_t old);
+
+/*
  * Clear the PTE `ptep` of `vaddr` with vmsim__pte_set (which may free its
- * table: ptep is invalid afterwards) and, if it was present, shoot the
- * page's translation down on the CPUs of `cpumask`. Returns the old value
- * (the kernel's ptep_clear_flush).
+ * table: ptep is invalid afterwards) and flush it (vmsim__flush_tlb_pte).
+ * Returns the old value (the kernel's ptep_clear_flush).
  */
 vmsim_pte_t vmsim__ptep_clear_flush(struct vmsim_pgtable *pt, struct vmsim_cpu *cpus,
                                     uint32_t nr_cpus, const uint64_t *cpumask,

@@ -13,35 +13,41 @@
  */
 #include "tlb.h"
 
-static int level_init(struct vmsim_tlb_level *lv, uint32_t entries, uint32_t ways) {
+static void level_destroy(struct vmsim_tlb_level *lv) {
+  vmsim__free(lv->tags);
+  vmsim__free(lv->stamps);
+  vmsim__free(lv->ents);
+  vmsim__free(lv->present);
+  *lv = (struct vmsim_tlb_level){0};
+}
+
+/* A level of `entries` in sets of `ways`, with a presence filter if
+ * `filtered` (see tlb.h): eight buckets per way, a power of two. */
+static int level_init(struct vmsim_tlb_level *lv, uint32_t entries, uint32_t ways,
+                      bool filtered) {
   *lv = (struct vmsim_tlb_level){0};
   if (entries == 0)
     return 0;
   uint32_t sets = ways ? entries / ways : 0;
   if (sets == 0 || sets * ways != entries || (sets & (sets - 1)) != 0)
     return VMSIM_EINVAL;
+  unsigned bits = 3;
+  while ((UINT64_C(1) << bits) < (uint64_t)entries * 8)
+    bits++;
   lv->tags = vmsim__malloc((size_t)entries * sizeof(*lv->tags));
   lv->stamps = vmsim__calloc(entries, sizeof(*lv->stamps));
   lv->ents = vmsim__calloc(entries, sizeof(*lv->ents));
-  if (!lv->tags || !lv->stamps || !lv->ents) {
-    vmsim__free(lv->tags);
-    vmsim__free(lv->stamps);
-    vmsim__free(lv->ents);
-    *lv = (struct vmsim_tlb_level){0};
+  lv->present = filtered ? vmsim__calloc((size_t)1 << bits, 1) : NULL;
+  if (!lv->tags || !lv->stamps || !lv->ents || (filtered && !lv->present)) {
+    level_destroy(lv);
     return VMSIM_ENOMEM;
   }
   for (uint32_t i = 0; i < entries; i++)
     lv->tags[i] = VMSIM_TLB_TAG_INVALID;
   lv->set_mask = sets - 1;
   lv->ways = ways;
+  lv->present_shift = 64 - bits;
   return 0;
-}
-
-static void level_destroy(struct vmsim_tlb_level *lv) {
-  vmsim__free(lv->tags);
-  vmsim__free(lv->stamps);
-  vmsim__free(lv->ents);
-  *lv = (struct vmsim_tlb_level){0};
 }
 
 static inline size_t level_size(const struct vmsim_tlb_level *lv) {
@@ -50,9 +56,10 @@ static inline size_t level_size(const struct vmsim_tlb_level *lv) {
 
 int vmsim__tlb_init(struct vmsim_tlb *tlb, const vmsim_tlb_config *cfg) {
   *tlb = (struct vmsim_tlb){0};
-  int err = cfg->l1_entries ? level_init(&tlb->l1, cfg->l1_entries, cfg->l1_ways) : VMSIM_EINVAL;
+  int err = cfg->l1_entries ? level_init(&tlb->l1, cfg->l1_entries, cfg->l1_ways, false)
+                            : VMSIM_EINVAL;
   if (!err)
-    err = level_init(&tlb->l2, cfg->l2_entries, cfg->l2_ways);
+    err = level_init(&tlb->l2, cfg->l2_entries, cfg->l2_ways, true);
   if (err)
     vmsim__tlb_destroy(tlb);
   return err;
@@ -63,6 +70,31 @@ void vmsim__tlb_destroy(struct vmsim_tlb *tlb) {
   level_destroy(&tlb->l2);
 }
 
+/* Count `tag` in, or out of, the presence filter of `lv` (if it has one);
+ * a sticky count stays (see tlb.h). */
+static inline void present_add(struct vmsim_tlb_level *lv, uint64_t tag) {
+  uint8_t *c = &lv->present[vmsim__tlb_present_bucket(lv, tag)];
+  *c += *c != VMSIM_TLB_PRESENT_STICKY;
+}
+
+static inline void present_del(struct vmsim_tlb_level *lv, uint64_t tag) {
+  uint8_t *c = &lv->present[vmsim__tlb_present_bucket(lv, tag)];
+  assert(*c > 0);
+  *c -= *c != VMSIM_TLB_PRESENT_STICKY;
+}
+
+/* vmsim__tlb_level_put, keeping the presence filter: the way's old tag
+ * (if valid) goes out of it, `tag` comes in. */
+static struct vmsim_tlb_entry *level_replace(struct vmsim_tlb_level *lv, size_t i, uint64_t tag,
+                                             const struct vmsim_tlb_entry *src) {
+  if (lv->present) {
+    if (lv->tags[i] != VMSIM_TLB_TAG_INVALID)
+      present_del(lv, lv->tags[i]);
+    present_add(lv, tag);
+  }
+  return vmsim__tlb_level_put(lv, i, tag, src);
+}
+
 /*
  * Copy `src` into its set of `lv` under `tag` (over an entry with the same
  * tag, else the first invalid way, else the least recently used); returns
@@ -71,7 +103,7 @@ void vmsim__tlb_destroy(struct vmsim_tlb *tlb) {
 static struct vmsim_tlb_entry *level_insert(struct vmsim_tlb_level *lv, uint64_t tag,
                                             const struct vmsim_tlb_entry *src) {
   size_t victim, i = vmsim__tlb_level_find(lv, vmsim__tlb_level_set(lv, tag), tag, &victim);
-  return vmsim__tlb_level_put(lv, i != SIZE_MAX ? i : victim, tag, src);
+  return level_replace(lv, i != SIZE_MAX ? i : victim, tag, src);
 }
 
 struct vmsim_tlb_entry *vmsim__tlb_fill(struct vmsim_tlb *tlb, uint64_t tag, vmsim_pte_t *ptep,
@@ -87,7 +119,7 @@ struct vmsim_tlb_entry *vmsim__tlb_fill(struct vmsim_tlb *tlb, uint64_t tag, vms
 static struct vmsim_tlb_entry *level_refill(struct vmsim_tlb_level *lv, uint64_t tag,
                                             const struct vmsim_tlb_entry *src) {
   size_t base = vmsim__tlb_level_set(lv, tag);
-  return vmsim__tlb_level_put(lv, vmsim__tlb_level_victim(lv, base), tag, src);
+  return level_replace(lv, vmsim__tlb_level_victim(lv, base), tag, src);
 }
 
 struct vmsim_tlb_entry *vmsim__tlb_refill(struct vmsim_tlb *tlb, uint64_t tag, vmsim_pte_t *ptep,
@@ -102,15 +134,24 @@ struct vmsim_tlb_entry *vmsim__tlb_refill(struct vmsim_tlb *tlb, uint64_t tag, v
 }
 
 static inline void invalidate(struct vmsim_tlb_level *lv, size_t i) {
+  if (lv->present && lv->tags[i] != VMSIM_TLB_TAG_INVALID)
+    present_del(lv, lv->tags[i]);
   lv->tags[i] = VMSIM_TLB_TAG_INVALID;
   lv->stamps[i] = 0;
 }
 
 static void level_flush_tag(struct vmsim_tlb_level *lv, uint64_t tag) {
-  size_t base = vmsim__tlb_level_set(lv, tag);
-  for (size_t i = base; i < base + lv->ways; i++)
-    if (lv->tags[i] == tag)
-      invalidate(lv, i);
+  if (lv->present && !lv->present[vmsim__tlb_present_bucket(lv, tag)])
+    return; /* no such tag in the level: nothing to search for */
+  /* A level holds a tag at most once (a fill replaces its own tag). */
+  size_t base = vmsim__tlb_level_set(lv, tag), ways = lv->ways;
+  const uint64_t *tags = lv->tags + base;
+  for (size_t w = 0; w < ways; w++) {
+    if (tags[w] == tag) {
+      invalidate(lv, base + w);
+      return;
+    }
+  }
 }
 
 void vmsim__tlb_invalidate(struct vmsim_tlb *tlb, uint64_t tag) {
@@ -138,6 +179,8 @@ void vmsim__tlb_flush_asid(struct vmsim_tlb *tlb, uint32_t asid) {
 static void level_flush_all(struct vmsim_tlb_level *lv) {
   for (size_t i = 0; i < level_size(lv); i++)
     invalidate(lv, i);
+  if (lv->present) /* sticky counts too: the level is empty */
+    memset(lv->present, 0, (size_t)1 << (64 - lv->present_shift));
 }
 
 void vmsim__tlb_flush_all(struct vmsim_tlb *tlb) {
@@ -152,6 +195,8 @@ void vmsim__tlb_flush_all(struct vmsim_tlb *tlb) {
  * [start, start + pages) page by page, or the whole address space when
  * `pages` is 0. Each receiving CPU counts one shootdown per IPI.
  */
+#define SHOOTDOWN_COUNT_ONLY UINT64_MAX /* `pages` for vmsim__tlb_shootdown_count */
+
 static void shootdown(struct vmsim_cpu *cpus, uint32_t nr_cpus, const uint64_t *cpumask,
                       uint32_t initiator, uint32_t asid, uint64_t start, uint64_t pages) {
   for (uint32_t w = 0; w * 64 < nr_cpus; w++) {
@@ -161,10 +206,13 @@ static void shootdown(struct vmsim_cpu *cpus, uint32_t nr_cpus, const uint64_t *
     for (; bits; bits &= bits - 1) {
       uint32_t c = w * 64 + (uint32_t)__builtin_ctzll(bits);
       struct vmsim_tlb *tlb = &cpus[c].tlb;
-      if (!pages)
+      if (pages == SHOOTDOWN_COUNT_ONLY)
+        tlb->stats.flush_page++;
+      else if (!pages)
         vmsim__tlb_flush_asid(tlb, asid);
-      for (uint64_t i = 0; i < pages; i++)
-        vmsim__tlb_flush_page(tlb, asid, start + (i << VMSIM_PAGE_SHIFT));
+      else
+        for (uint64_t i = 0; i < pages; i++)
+          vmsim__tlb_flush_page(tlb, asid, start + (i << VMSIM_PAGE_SHIFT));
       tlb->stats.shootdowns += c != initiator;
     }
   }
@@ -173,6 +221,11 @@ static void shootdown(struct vmsim_cpu *cpus, uint32_t nr_cpus, const uint64_t *
 void vmsim__tlb_shootdown_page(struct vmsim_cpu *cpus, uint32_t nr_cpus, const uint64_t *cpumask,
                                uint32_t initiator, uint32_t asid, uint64_t vaddr) {
   shootdown(cpus, nr_cpus, cpumask, initiator, asid, vaddr, 1);
+}
+
+void vmsim__tlb_shootdown_count(struct vmsim_cpu *cpus, uint32_t nr_cpus, const uint64_t *cpumask,
+                                uint32_t initiator) {
+  shootdown(cpus, nr_cpus, cpumask, initiator, 0, 0, SHOOTDOWN_COUNT_ONLY);
 }
 
 void vmsim__tlb_shootdown_asid(struct vmsim_cpu *cpus, uint32_t nr_cpus, const uint64_t *cpumask,
