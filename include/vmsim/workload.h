@@ -77,9 +77,9 @@ typedef struct vmsim_trace_options {
   /* The pid of every lackey and oracleGeneral access, and of text lines
    * that name none. Default 0. */
   uint32_t pid;
-  /* Bytes read at a time; also the longest line accepted. Default 1 MiB,
-   * at least VMSIM_TRACE_MIN_BUFFER. A file that is mapped
-   * (vmsim_trace_open()) is mapped 16 times this at a time. */
+  /* Bytes read at a time; also the longest line accepted. Default 128
+   * KiB (small enough to stay in the CPU's cache), at least
+   * VMSIM_TRACE_MIN_BUFFER. */
   size_t buffer_size;
 } vmsim_trace_options;
 
@@ -89,10 +89,7 @@ VMSIM_EXPORT void vmsim_trace_options_default(vmsim_trace_options *opts);
 
 /*
  * Open the trace at `path` in format `fmt`; `opts` NULL means the defaults.
- * A regular file in oracleGeneral format is mapped rather than read, which
- * saves copying it, a window of 16 buffer sizes at a time, which keeps the
- * resident set bounded; anything else (a pipe, a text format) is read
- * through the buffer. Either way the accesses and errors are the same.
+ * Any file (regular, a pipe, a device) is read through the buffer.
  * On failure *out is untouched and, if `errmsg` is not NULL, a message naming
  * the file is written there. Errors: VMSIM_EINVAL (bad format or options),
  * VMSIM_ENOENT (no such file), VMSIM_EIO (cannot open), VMSIM_ENOMEM.
@@ -101,8 +98,8 @@ VMSIM_EXPORT int vmsim_trace_open(vmsim_trace **out, const char *path,
                                   enum vmsim_trace_format fmt,
                                   const vmsim_trace_options *opts, char *errmsg, size_t errlen);
 /*
- * The same for an open file descriptor or stdio stream, read (never mapped)
- * from its current position; `name` is used in messages. The caller still
+ * The same for an open file descriptor or stdio stream, read from its
+ * current position; `name` is used in messages. The caller still
  * owns `fd` or `fp`: close it after vmsim_trace_close().
  */
 VMSIM_EXPORT int vmsim_trace_open_fd(vmsim_trace **out, int fd, const char *name,
