@@ -515,8 +515,7 @@ static void assert_same_reading(const struct reading *a, const struct reading *b
  * set stays at the buffer), with the default buffer and with the smallest;
  * the same bytes through a FIFO too, where pipe reads and refills split
  * records anywhere. All four readings give the same accesses, positions
- * and end. The
- * records: id pseudo-random below 2^35 (every 97th the largest, 2^35 - 1),
+ * and end. The records: id pseudo-random below 2^35 (every 97th the largest, 2^35 - 1),
  * next -1, INT64_MAX, or a later record. Three endings: none; 10 stray
  * bytes (a truncated record 1501); record 1200's id 2^35 (too large).
  */
@@ -869,7 +868,8 @@ static int read_all_next(vmsim_trace *t, vmsim_memref *a, uint64_t *pos, size_t 
 
 static int fill_fd = -1;
 
-/* By path, or with `small` through a descriptor and a 64-byte buffer; close fill_fd after the trace. */
+/* By path, or with `small` through a descriptor and a 64-byte buffer;
+ * close fill_fd after the trace. */
 static vmsim_trace *open_fill_case(const char *path, enum vmsim_trace_format fmt,
                                    const vmsim_trace_options *small) {
   if (!small)
@@ -887,9 +887,9 @@ static vmsim_trace *open_fill_case(const char *path, enum vmsim_trace_format fmt
  * same order, with the same positions and the same error at the same
  * place, whatever the chunk sizes asked for (1, 2, 5, 24, 100, cycling):
  * checked on oracleGeneral traces read with the default buffer and a
- * 64-byte one (records split across refills), ending cleanly, truncated, or stopped by
- * a bad record, and on lackey and text traces, which fill through the
- * readers' own next. After the error, fill returns the error again.
+ * 64-byte one (records split across refills), ending cleanly, truncated,
+ * or stopped by a bad record, and on lackey and text traces, which fill
+ * through the readers' own next. After the error, fill returns the error again.
  */
 static void test_fill_equals_next(void **state) {
   (void)state;
