@@ -136,6 +136,7 @@ struct vmsim_sim {
   bool access_notify;         /* the policy wants every access */
 
   uint64_t nr_pages;
+  void *mem_map_base;         /* what to free: mem_map starts on a host huge page in it */
   uint32_t nr_nodes;
   uint32_t nr_cpus;
   uint32_t nr_mms, cap_mms;   /* pids 1..nr_mms-1 exist */

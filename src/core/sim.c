@@ -116,7 +116,9 @@ int vmsim_sim_create(vmsim_sim **out, const vmsim_config *cfg) {
 
   err = VMSIM_ENOMEM;
   sim->nodes = vmsim__calloc(sim->nr_nodes, sizeof(*sim->nodes));
-  sim->mem_map = vmsim__calloc(sim->nr_pages, sizeof(*sim->mem_map));
+  /* Read at random by the buddy allocator and reclaim: all of it on host
+   * huge pages, not just the whole ones that happen to fall inside. */
+  sim->mem_map = vmsim__calloc_huge(sim->nr_pages * sizeof(*sim->mem_map), &sim->mem_map_base);
   if (!sim->nodes || !sim->mem_map)
     goto fail;
   layout_nodes(sim);
@@ -163,7 +165,7 @@ void vmsim_sim_destroy(vmsim_sim *sim) {
     for (uint32_t nid = 0; nid < sim->nr_nodes; nid++)
       vmsim__free(sim->nodes[nid].zonelist);
   vmsim__free(sim->nodes);
-  vmsim__free(sim->mem_map);
+  vmsim__free(sim->mem_map_base);
   vmsim__free(sim);
 }
 

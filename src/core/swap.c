@@ -37,7 +37,7 @@ int vmsim__swap_init(vmsim_sim *sim) {
     d->prio = c->priority;
     d->read_latency = c->read_latency;
     d->write_latency = c->write_latency;
-    d->slots = vmsim__calloc(c->pages, sizeof(*d->slots));
+    d->slots = vmsim__calloc_huge(c->pages * sizeof(*d->slots), &d->slots_base);
     si->nr++;
     if (!d->slots)
       return VMSIM_ENOMEM;
@@ -51,7 +51,7 @@ void vmsim__swap_fini(vmsim_sim *sim) {
   if (!si)
     return;
   for (uint32_t i = 0; i < si->nr; i++) {
-    vmsim__free(si->dev[i].slots);
+    vmsim__free(si->dev[i].slots_base);
   }
   vmsim__free(si);
   sim->swapinfo = NULL;

@@ -21,7 +21,8 @@ struct vmsim_swap_device {
   uint64_t pages;
   int prio;
   vmsim_time_t read_latency, write_latency;
-  struct vmsim_swap_slot *slots;
+  struct vmsim_swap_slot *slots; /* on host huge pages: read at random */
+  void *slots_base;               /* what to free */
   uint64_t inuse;    /* slots with map != 0 */
   uint64_t cursor;   /* where the next slot search starts */
 };
