@@ -253,6 +253,7 @@ static void check_page_tables(struct checker *c) {
 static void check_swap(struct checker *c, uint64_t *live) {
   vmsim_sim *sim = c->sim;
   struct vmsim_swap_info *si = sim->swapinfo;
+  uint64_t all_inuse = 0;
   for (uint32_t t = 0; si && t < si->nr && !c->err; t++) {
     struct vmsim_swap_device *d = &si->dev[t];
     uint64_t inuse = 0;
@@ -276,7 +277,11 @@ static void check_swap(struct checker *c, uint64_t *live) {
     }
     CHECK(c, inuse == d->inuse, "swap: device %u counts %" PRIu64 " slots in use, %" PRIu64 " are", t,
           d->inuse, inuse);
+    all_inuse += d->inuse;
   }
+  if (si && !c->err)
+    CHECK(c, all_inuse == si->inuse, "swap: %" PRIu64 " slots counted in use, the devices have %" PRIu64,
+          si->inuse, all_inuse);
 }
 
 static void check_page_cache(struct checker *c, uint64_t *live) {

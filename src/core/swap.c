@@ -39,6 +39,7 @@ int vmsim__swap_init(vmsim_sim *sim) {
     d->write_latency = c->write_latency;
     d->slots = vmsim__calloc_huge(c->pages * sizeof(*d->slots), &d->slots_base);
     si->nr++;
+    si->pages += c->pages;
     if (!d->slots)
       return VMSIM_ENOMEM;
   }
@@ -59,32 +60,7 @@ void vmsim__swap_fini(vmsim_sim *sim) {
 
 uint64_t vmsim__swap_free_slots(const vmsim_sim *sim) {
   const struct vmsim_swap_info *si = sim->swapinfo;
-  uint64_t free = 0;
-  for (uint32_t i = 0; si && i < si->nr; i++)
-    free += si->dev[i].pages - si->dev[i].inuse;
-  return free;
-}
-
-static uint64_t swap_total_slots(const vmsim_sim *sim) {
-  uint64_t total = 0;
-  for (uint32_t i = 0; i < sim->swapinfo->nr; i++)
-    total += sim->swapinfo->dev[i].pages;
-  return total;
-}
-
-struct vmsim_swap_device *vmsim__swap_dev(const vmsim_sim *sim, vmsim_pte_t entry) {
-  struct vmsim_swap_info *si = sim->swapinfo;
-  unsigned type = vmsim_swp_type(entry);
-  if (!si || !vmsim_pte_is_swap(entry) || type >= si->nr ||
-      vmsim_swp_offset(entry) >= si->dev[type].pages)
-    return NULL;
-  return &si->dev[type];
-}
-
-void vmsim__swap_prefetch(const vmsim_sim *sim, vmsim_pte_t entry) {
-  const struct vmsim_swap_device *d = vmsim__swap_dev(sim, entry);
-  if (d)
-    __builtin_prefetch(&d->slots[vmsim_swp_offset(entry)]);
+  return si ? si->pages - si->inuse : 0;
 }
 
 /*
@@ -114,10 +90,11 @@ static int get_swap_slot(struct vmsim_swap_info *si, unsigned *type, uint64_t *s
 }
 
 /* The slot's last reference is gone: it is free again, shadow and all. */
-static void release_slot(struct vmsim_swap_device *d, uint64_t slot) {
+static void release_slot(struct vmsim_swap_info *si, struct vmsim_swap_device *d, uint64_t slot) {
   d->slots[slot].map = 0;
   d->slots[slot].cache = 0;
   d->inuse--;
+  si->inuse--;
 }
 
 int vmsim__add_to_swap(vmsim_sim *sim, struct vmsim_page *page) {
@@ -128,6 +105,7 @@ int vmsim__add_to_swap(vmsim_sim *sim, struct vmsim_page *page) {
   struct vmsim_swap_device *d = &sim->swapinfo->dev[type];
   d->slots[slot].map = SWAP_HAS_CACHE;
   d->inuse++;
+  sim->swapinfo->inuse++;
   d->slots[slot].cache = (uint64_t)vmsim__page_to_pfn(sim, page) + 1;
   page->swap = vmsim_swp_entry(type, slot);
   vmsim_page_set(page, VMSIM_PG_swapcache);
@@ -137,21 +115,20 @@ int vmsim__add_to_swap(vmsim_sim *sim, struct vmsim_page *page) {
 }
 
 void vmsim__swap_writepage(vmsim_sim *sim, struct vmsim_page *page, vmsim_time_t *cost) {
-  struct vmsim_swap_device *d = vmsim__swap_dev(sim, page->swap);
-  d->slots[vmsim_swp_offset(page->swap)].token = page->token;
+  vmsim__swap_slot(sim, page->swap)->token = page->token;
   vmsim_page_clear(page, VMSIM_PG_dirty);
   sim->vmstat[VMSIM_VM_pswpout]++;
   sim->vmstat[VMSIM_VM_pgpgout] += VMSIM_PAGE_SIZE >> 10;
-  *cost += d->write_latency;
+  *cost += sim->swapinfo->dev[vmsim_swp_type(page->swap)].write_latency;
 }
 
 void vmsim__delete_from_swap_cache(vmsim_sim *sim, struct vmsim_page *page, uint64_t shadow) {
-  struct vmsim_swap_device *d = vmsim__swap_dev(sim, page->swap);
+  struct vmsim_swap_device *d = &sim->swapinfo->dev[vmsim_swp_type(page->swap)];
   uint64_t slot = vmsim_swp_offset(page->swap);
   d->slots[slot].cache = shadow ? (shadow | VMSIM_SHADOW_BIT) : 0;
   d->slots[slot].map &= (uint16_t)~SWAP_HAS_CACHE;
   if (d->slots[slot].map == 0)
-    release_slot(d, slot);
+    release_slot(sim->swapinfo, d, slot);
   vmsim_page_clear(page, VMSIM_PG_swapcache);
   page->swap = 0;
   sim->vmstat[VMSIM_VM_nr_swapcached]--;
@@ -160,8 +137,7 @@ void vmsim__delete_from_swap_cache(vmsim_sim *sim, struct vmsim_page *page, uint
 /* ---- hooks of the fault path ------------------------------------------ */
 
 static bool swap_hook_try_to_free_swap(vmsim_sim *sim, struct vmsim_page *page) {
-  struct vmsim_swap_device *d = vmsim__swap_dev(sim, page->swap);
-  if ((d->slots[vmsim_swp_offset(page->swap)].map & SWAP_MAP_MAX) != 0)
+  if ((vmsim__swap_slot(sim, page->swap)->map & SWAP_MAP_MAX) != 0)
     return false; /* swap PTEs still need the slot */
   vmsim__delete_from_swap_cache(sim, page, 0);
   vmsim__set_page_dirty(sim, page); /* the page is now the only copy */
@@ -191,7 +167,7 @@ static void swap_hook_free(vmsim_sim *sim, vmsim_pte_t entry) {
   if (--d->slots[slot].map != SWAP_HAS_CACHE) {
     if (d->slots[slot].map == 0) { /* the last reference: the contents die */
       sim->token_ledger -= token_seq(d->slots[slot].token);
-      release_slot(d, slot);
+      release_slot(sim->swapinfo, d, slot);
     }
     return;
   }
@@ -229,8 +205,8 @@ static int swap_hook_swapin(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
     page = vmsim__alloc_user_page(sim, cpu, mm);
     if (!page)
       return vmsim__killed_or(mm, VMSIM_EOOM);
-    /* The allocation may have reclaimed, even killed: look again. */
-    d = vmsim__swap_dev(sim, entry);
+    /* The allocation may have reclaimed, even killed, but devices stay:
+     * `d` is still this entry's. */
     page->flags |= UINT32_C(1) << VMSIM_PG_anon | UINT32_C(1) << VMSIM_PG_swapbacked;
     page->mapping = mm->pid;
     page->index = vaddr >> VMSIM_PAGE_SHIFT;
@@ -267,7 +243,7 @@ static int swap_hook_swapin(vmsim_sim *sim, uint32_t cpu, struct vmsim_mm *mm,
   d->slots[slot].map--; /* the PTE maps the page now, not the slot */
   /* should_try_to_free_swap(): a write will make the swap copy stale, and
    * a swap device more than half full needs its slots back. */
-  if (exclusive && (write || 2 * vmsim__swap_free_slots(sim) < swap_total_slots(sim)))
+  if (exclusive && (write || 2 * vmsim__swap_free_slots(sim) < sim->swapinfo->pages))
     swap_hook_try_to_free_swap(sim, page);
   return 0;
 }

@@ -29,7 +29,9 @@ struct vmsim_swap_device {
 
 struct vmsim_swap_info {
   uint32_t nr;
-  uint32_t rr; /* round-robin among devices of equal priority */
+  uint32_t rr;    /* round-robin among devices of equal priority */
+  uint64_t pages; /* slots of all devices */
+  uint64_t inuse; /* of which in use: the sum of the devices' inuse */
   struct vmsim_swap_device dev[VMSIM_MAX_SWAP_DEVICES];
 };
 
@@ -44,9 +46,28 @@ void vmsim__swap_writepage(vmsim_sim *sim, struct vmsim_page *page, vmsim_time_t
 /* __delete_from_swap_cache(): the page leaves the swap cache, leaving
  * `shadow` (0: none) in its place; the slot lives on while PTEs use it. */
 void vmsim__delete_from_swap_cache(vmsim_sim *sim, struct vmsim_page *page, uint64_t shadow);
-/* The swap device of an entry, or NULL if the entry is not valid. */
-struct vmsim_swap_device *vmsim__swap_dev(const vmsim_sim *sim, vmsim_pte_t entry);
+/* The swap device of an entry, or NULL if the entry is not valid. Inline:
+ * the fault path and reclaim look up several entries per fault. */
+static inline struct vmsim_swap_device *vmsim__swap_dev(const vmsim_sim *sim, vmsim_pte_t entry) {
+  struct vmsim_swap_info *si = sim->swapinfo;
+  unsigned type = vmsim_swp_type(entry);
+  if (!si || !vmsim_pte_is_swap(entry) || type >= si->nr ||
+      vmsim_swp_offset(entry) >= si->dev[type].pages)
+    return NULL;
+  return &si->dev[type];
+}
+
+/* The slot of an entry known to be valid: the `swap` of a page in the swap
+ * cache, which add_to_swap() or a swap-in checked when it gave it. */
+static inline struct vmsim_swap_slot *vmsim__swap_slot(const vmsim_sim *sim, vmsim_pte_t entry) {
+  return &sim->swapinfo->dev[vmsim_swp_type(entry)].slots[vmsim_swp_offset(entry)];
+}
+
 /* Warm the host cache with the slot of a swap entry (no simulated effect). */
-void vmsim__swap_prefetch(const vmsim_sim *sim, vmsim_pte_t entry);
+static inline void vmsim__swap_prefetch(const vmsim_sim *sim, vmsim_pte_t entry) {
+  const struct vmsim_swap_device *d = vmsim__swap_dev(sim, entry);
+  if (d)
+    __builtin_prefetch(&d->slots[vmsim_swp_offset(entry)]);
+}
 
 #endif
