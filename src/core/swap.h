@@ -63,8 +63,10 @@ static inline struct vmsim_swap_slot *vmsim__swap_slot(const vmsim_sim *sim, vms
   return &sim->swapinfo->dev[vmsim_swp_type(entry)].slots[vmsim_swp_offset(entry)];
 }
 
-/* Warm the host cache with the slot of a swap entry (no simulated effect). */
-static inline void vmsim__swap_prefetch(const vmsim_sim *sim, vmsim_pte_t entry) {
+/* Warm the host cache with the slot of a swap entry (no simulated effect).
+ * Always inline: GCC takes a function that only prefetches for one without
+ * side effects and deletes the calls to it before it would inline them. */
+static ALWAYS_INLINE void vmsim__swap_prefetch(const vmsim_sim *sim, vmsim_pte_t entry) {
   const struct vmsim_swap_device *d = vmsim__swap_dev(sim, entry);
   if (d)
     __builtin_prefetch(&d->slots[vmsim_swp_offset(entry)]);
