@@ -57,6 +57,12 @@ int vmsim__errf(char *msg, size_t len, int err, const char *fmt, ...)
 /* ---- zones and nodes ------------------------------------------------- */
 struct vmsim_free_area {
   vmsim_list free_list;
+  /* One bit per aligned pair of buddies of this order, set while exactly
+   * one of the two is a free block of this order (2.4's free_area_t.map):
+   * a free learns whether its buddy is free without reading the buddy's
+   * struct vmsim_page, a host cache miss. Indexed from the zone's first
+   * pair; NULL in an empty zone. */
+  uint64_t *map;
 };
 
 struct vmsim_zone {
@@ -176,6 +182,7 @@ static inline struct vmsim_zone *vmsim__page_zone(vmsim_sim *sim, const struct v
 
 /* page_alloc.c */
 int vmsim__zones_init(vmsim_sim *sim);
+void vmsim__zones_fini(vmsim_sim *sim);
 struct vmsim_page *vmsim__alloc_pages(vmsim_sim *sim, struct vmsim_node *preferred,
                                       uint32_t gfp, unsigned order);
 void vmsim__free_pages(vmsim_sim *sim, struct vmsim_page *page, unsigned order);

@@ -25,12 +25,29 @@ static bool no_out_of_memory(vmsim_sim *sim, const struct vmsim_alloc_context *a
   return false;
 }
 
+/* The bit in free_area[order].map of the pair of buddies `pfn` is in. */
+static uint64_t pair_index(const struct vmsim_zone *zone, vmsim_pfn_t pfn, unsigned order) {
+  return (pfn >> (order + 1)) - (zone->start_pfn >> (order + 1));
+}
+
+static bool pair_bit(const struct vmsim_zone *zone, vmsim_pfn_t pfn, unsigned order) {
+  uint64_t i = pair_index(zone, pfn, order);
+  return (zone->free_area[order].map[i / 64] >> (i % 64)) & 1;
+}
+
+/* One block of the pair became, or stopped being, a free block. */
+static void toggle_pair_bit(struct vmsim_zone *zone, vmsim_pfn_t pfn, unsigned order) {
+  uint64_t i = pair_index(zone, pfn, order);
+  zone->free_area[order].map[i / 64] ^= UINT64_C(1) << (i % 64);
+}
+
 static void add_to_free_list(vmsim_sim *sim, struct vmsim_zone *zone, vmsim_pfn_t pfn,
                              unsigned order) {
   struct vmsim_page *p = &sim->mem_map[pfn];
   vmsim_page_set(p, VMSIM_PG_buddy);
   p->private = order;
   vmsim_list_add(sim->mem_map, &zone->free_area[order].free_list, pfn);
+  toggle_pair_bit(zone, pfn, order);
 }
 
 static void del_from_free_list(vmsim_sim *sim, struct vmsim_zone *zone, vmsim_pfn_t pfn,
@@ -39,6 +56,7 @@ static void del_from_free_list(vmsim_sim *sim, struct vmsim_zone *zone, vmsim_pf
   vmsim_list_del(sim->mem_map, &zone->free_area[order].free_list, pfn);
   vmsim_page_clear(p, VMSIM_PG_buddy);
   p->private = 0;
+  toggle_pair_bit(zone, pfn, order);
 }
 
 static bool pfn_in_zone(const struct vmsim_zone *zone, vmsim_pfn_t pfn) {
@@ -54,8 +72,10 @@ static void free_one_block(vmsim_sim *sim, struct vmsim_zone *zone, vmsim_pfn_t 
     vmsim_pfn_t buddy = pfn ^ ((vmsim_pfn_t)1 << order);
     if (!pfn_in_zone(zone, buddy))
       break;
-    struct vmsim_page *bp = &sim->mem_map[buddy];
-    if (!vmsim_page_test(bp, VMSIM_PG_buddy) || bp->private != order)
+    /* `pfn` is not a free block, so the pair's bit is the buddy's state. */
+    assert(pair_bit(zone, pfn, order) == (vmsim_page_test(&sim->mem_map[buddy], VMSIM_PG_buddy) &&
+                                          sim->mem_map[buddy].private == order));
+    if (!pair_bit(zone, pfn, order))
       break;
     del_from_free_list(sim, zone, buddy, order);
     pfn &= buddy; /* the lower of the two heads the merged block */
@@ -68,6 +88,26 @@ int vmsim__zones_init(vmsim_sim *sim) {
   sim->hooks.wakeup_kswapd = no_wakeup_kswapd;
   sim->hooks.direct_reclaim = no_direct_reclaim;
   sim->hooks.out_of_memory = no_out_of_memory;
+
+  /* The pair maps of each zone, in one allocation hung on order 0's. */
+  for (uint32_t nid = 0; nid < sim->nr_nodes; nid++) {
+    for (int z = 0; z < VMSIM_NR_ZONES; z++) {
+      struct vmsim_zone *zone = &sim->nodes[nid].zones[z];
+      if (zone->spanned_pages == 0)
+        continue;
+      vmsim_pfn_t last = (vmsim_pfn_t)(zone->start_pfn + zone->spanned_pages - 1);
+      uint64_t words[VMSIM_MAX_ORDER], total = 0;
+      for (unsigned o = 0; o < VMSIM_MAX_ORDER; o++)
+        total += words[o] = pair_index(zone, last, o) / 64 + 1;
+      uint64_t *map = vmsim__calloc(total, sizeof(*map));
+      if (!map)
+        return VMSIM_ENOMEM;
+      for (unsigned o = 0; o < VMSIM_MAX_ORDER; o++) {
+        zone->free_area[o].map = map;
+        map += words[o];
+      }
+    }
+  }
 
   /* Hand every frame to the allocator in the largest aligned blocks that
    * fit in its zone, as memblock_free_all() does at boot. */
@@ -87,6 +127,12 @@ int vmsim__zones_init(vmsim_sim *sim) {
     }
   }
   return 0;
+}
+
+void vmsim__zones_fini(vmsim_sim *sim) {
+  for (uint32_t nid = 0; nid < sim->nr_nodes; nid++)
+    for (int z = 0; z < VMSIM_NR_ZONES; z++)
+      vmsim__free(sim->nodes[nid].zones[z].free_area[0].map);
 }
 
 enum vmsim_zone_type vmsim__gfp_zone(uint32_t gfp) {

@@ -161,9 +161,11 @@ void vmsim_sim_destroy(vmsim_sim *sim) {
       vmsim__tlb_destroy(&sim->cpus[c].tlb);
   vmsim__free(sim->cpus);
   vmsim__free(sim->cpu_clock);
-  if (sim->nodes)
+  if (sim->nodes) {
+    vmsim__zones_fini(sim);
     for (uint32_t nid = 0; nid < sim->nr_nodes; nid++)
       vmsim__free(sim->nodes[nid].zonelist);
+  }
   vmsim__free(sim->nodes);
   vmsim__free(sim->mem_map_base);
   vmsim__free(sim);
