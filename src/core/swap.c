@@ -58,11 +58,6 @@ void vmsim__swap_fini(vmsim_sim *sim) {
   sim->swapinfo = NULL;
 }
 
-uint64_t vmsim__swap_free_slots(const vmsim_sim *sim) {
-  const struct vmsim_swap_info *si = sim->swapinfo;
-  return si ? si->pages - si->inuse : 0;
-}
-
 /*
  * get_swap_page(): the device of highest priority with a free slot; among
  * devices of the same priority, the one after the last used (round robin).

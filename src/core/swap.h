@@ -37,7 +37,11 @@ struct vmsim_swap_info {
 
 int vmsim__swap_init(vmsim_sim *sim);
 void vmsim__swap_fini(vmsim_sim *sim);
-uint64_t vmsim__swap_free_slots(const vmsim_sim *sim);
+/* Free slots on all devices; reclaim asks on every pass. */
+static inline uint64_t vmsim__swap_free_slots(const vmsim_sim *sim) {
+  const struct vmsim_swap_info *si = sim->swapinfo;
+  return si ? si->pages - si->inuse : 0;
+}
 /* add_to_swap(): give an anon page a slot and put it in the swap cache
  * (dirty: it must be written). VMSIM_ENOSPC when swap is full. */
 int vmsim__add_to_swap(vmsim_sim *sim, struct vmsim_page *page);
