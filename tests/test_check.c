@@ -174,6 +174,22 @@ static void test_stale_tlb_entry(void **state) {
   *ptep = old;
 }
 
+/* A buddy pair map bit flipped (page_alloc.c): a free would then merge a
+ * block with a buddy that is not free, or miss one that is. */
+static void test_buddy_pair_map_wrong(void **state) {
+  struct fixture *f = *state;
+  struct vmsim_page *p = free_order0_page(f->sim);
+  vmsim_pfn_t pfn = (vmsim_pfn_t)(p - f->sim->mem_map);
+  struct vmsim_zone *z = &f->sim->nodes[0].zones[VMSIM_ZONE_NORMAL];
+  uint64_t i = vmsim__buddy_pair_index(z, pfn, 0);
+  /* An order-0 free block's buddy is in use (else they would have merged):
+   * the bit says "one free"; flipped, it says "neither or both". */
+  z->free_area[0].map[i / 64] ^= UINT64_C(1) << (i % 64);
+  expect_corrupt(f->sim, "buddy: the order-0 pair map says neither or both of pfns %u and %u is free",
+                 pfn & ~1u, pfn | 1u);
+  z->free_area[0].map[i / 64] ^= UINT64_C(1) << (i % 64);
+}
+
 /* The accessed bit cleared behind the TLB's back: a flush of the old PTE
  * would skip the TLBs (hw/mmu.h), so the stale entry would outlive it. */
 static void test_old_pte_cached(void **state) {
@@ -259,6 +275,7 @@ int main(void) {
     CHECK_TEST(test_swap_slot_count_wrong),
     CHECK_TEST(test_stale_tlb_entry),
     CHECK_TEST(test_old_pte_cached),
+    CHECK_TEST(test_buddy_pair_map_wrong),
     CHECK_TEST(test_lost_write),
     CHECK_TEST(test_integrity_error_reported),
     CHECK_TEST(test_shared_anon_page_writable),

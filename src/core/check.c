@@ -42,6 +42,29 @@ struct checker {
       (c)->err = vmsim__errf((c)->msg, (c)->len, VMSIM_ECORRUPT, __VA_ARGS__); \
   } while (0)
 
+/* A block heads a free block of `order` in `z` (and is in the zone). */
+static bool free_block(vmsim_sim *sim, const struct vmsim_zone *z, vmsim_pfn_t pfn, unsigned order) {
+  return pfn >= z->start_pfn && pfn - z->start_pfn < z->spanned_pages &&
+         vmsim_page_test(&sim->mem_map[pfn], VMSIM_PG_buddy) && sim->mem_map[pfn].private == order;
+}
+
+/* Each pair map bit says whether exactly one block of its pair is free.
+ * Checked last: a page wrongly marked free shows up first as what it is. */
+static void check_buddy_pairs(struct checker *c) {
+  for_each_zone(c->sim, z) {
+    for (unsigned o = 0; z->spanned_pages && o < VMSIM_MAX_ORDER && !c->err; o++) {
+      uint64_t pair = UINT64_C(2) << o, half = pair / 2, end = z->start_pfn + z->spanned_pages;
+      for (uint64_t a = z->start_pfn & ~(pair - 1); a < end && !c->err; a += pair) {
+        bool want = free_block(c->sim, z, (vmsim_pfn_t)a, o) !=
+                    free_block(c->sim, z, (vmsim_pfn_t)(a + half), o);
+        CHECK(c, vmsim__buddy_pair_bit(z, (vmsim_pfn_t)a, o) == want,
+              "buddy: the order-%u pair map says %s of pfns %" PRIu64 " and %" PRIu64 " is free",
+              o, want ? "neither or both" : "one", a, a + half);
+      }
+    }
+  }
+}
+
 static void check_buddy(struct checker *c) {
   vmsim_sim *sim = c->sim;
   uint64_t total = 0;
@@ -368,6 +391,7 @@ int vmsim_check(vmsim_sim *sim, char *msg, size_t len) {
   check_frames(&c);
   check_swap(&c, &live);
   check_page_cache(&c, &live);
+  check_buddy_pairs(&c);
   for (uint32_t cpu = 0; cpu < sim->nr_cpus && !c.err; cpu++) {
     check_tlb_level(&c, cpu, &sim->cpus[cpu].tlb.l1);
     check_tlb_level(&c, cpu, &sim->cpus[cpu].tlb.l2);

@@ -180,6 +180,18 @@ static inline struct vmsim_zone *vmsim__page_zone(vmsim_sim *sim, const struct v
     for (struct vmsim_zone *z = (sim)->nodes[z##_nid_].zones;              \
          z < (sim)->nodes[z##_nid_].zones + VMSIM_NR_ZONES; z++)
 
+/* The bit in free_area[order].map of the pair of buddies `pfn` is in. */
+static inline uint64_t vmsim__buddy_pair_index(const struct vmsim_zone *zone, vmsim_pfn_t pfn,
+                                               unsigned order) {
+  return (pfn >> (order + 1)) - (zone->start_pfn >> (order + 1));
+}
+
+static inline bool vmsim__buddy_pair_bit(const struct vmsim_zone *zone, vmsim_pfn_t pfn,
+                                         unsigned order) {
+  uint64_t i = vmsim__buddy_pair_index(zone, pfn, order);
+  return (zone->free_area[order].map[i / 64] >> (i % 64)) & 1;
+}
+
 /* page_alloc.c */
 int vmsim__zones_init(vmsim_sim *sim);
 void vmsim__zones_fini(vmsim_sim *sim);

@@ -25,19 +25,9 @@ static bool no_out_of_memory(vmsim_sim *sim, const struct vmsim_alloc_context *a
   return false;
 }
 
-/* The bit in free_area[order].map of the pair of buddies `pfn` is in. */
-static uint64_t pair_index(const struct vmsim_zone *zone, vmsim_pfn_t pfn, unsigned order) {
-  return (pfn >> (order + 1)) - (zone->start_pfn >> (order + 1));
-}
-
-static bool pair_bit(const struct vmsim_zone *zone, vmsim_pfn_t pfn, unsigned order) {
-  uint64_t i = pair_index(zone, pfn, order);
-  return (zone->free_area[order].map[i / 64] >> (i % 64)) & 1;
-}
-
 /* One block of the pair became, or stopped being, a free block. */
 static void toggle_pair_bit(struct vmsim_zone *zone, vmsim_pfn_t pfn, unsigned order) {
-  uint64_t i = pair_index(zone, pfn, order);
+  uint64_t i = vmsim__buddy_pair_index(zone, pfn, order);
   zone->free_area[order].map[i / 64] ^= UINT64_C(1) << (i % 64);
 }
 
@@ -73,9 +63,9 @@ static void free_one_block(vmsim_sim *sim, struct vmsim_zone *zone, vmsim_pfn_t 
     if (!pfn_in_zone(zone, buddy))
       break;
     /* `pfn` is not a free block, so the pair's bit is the buddy's state. */
-    assert(pair_bit(zone, pfn, order) == (vmsim_page_test(&sim->mem_map[buddy], VMSIM_PG_buddy) &&
+    assert(vmsim__buddy_pair_bit(zone, pfn, order) == (vmsim_page_test(&sim->mem_map[buddy], VMSIM_PG_buddy) &&
                                           sim->mem_map[buddy].private == order));
-    if (!pair_bit(zone, pfn, order))
+    if (!vmsim__buddy_pair_bit(zone, pfn, order))
       break;
     del_from_free_list(sim, zone, buddy, order);
     pfn &= buddy; /* the lower of the two heads the merged block */
@@ -98,7 +88,7 @@ int vmsim__zones_init(vmsim_sim *sim) {
       vmsim_pfn_t last = (vmsim_pfn_t)(zone->start_pfn + zone->spanned_pages - 1);
       uint64_t words[VMSIM_MAX_ORDER], total = 0;
       for (unsigned o = 0; o < VMSIM_MAX_ORDER; o++)
-        total += words[o] = pair_index(zone, last, o) / 64 + 1;
+        total += words[o] = vmsim__buddy_pair_index(zone, last, o) / 64 + 1;
       uint64_t *map = vmsim__calloc(total, sizeof(*map));
       if (!map)
         return VMSIM_ENOMEM;
