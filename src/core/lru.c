@@ -92,17 +92,21 @@ int vmsim_lru_isolate(vmsim_lruvec *lv, vmsim_scan_control *sc, struct vmsim_pag
     return VMSIM_EAGAIN;
   vmsim_pfn_t prev = page->lru_prev;
   vmsim_lru_del(lv, page);
-  /* Reclaim scans from the tail, so the page before this one is likely
-   * the next to be isolated, and its PTE the next rmap walk's cache miss
-   * (its struct vmsim_page is cached: the unlink just wrote to it). Start
-   * both loads now; a hint only, it changes nothing. */
-  if (prev != VMSIM_PFN_NONE) {
-    const struct vmsim_page *next = &sim->mem_map[prev];
-    vmsim__rmap_prefetch(sim, next);
-    if (vmsim_page_test(next, VMSIM_PG_swapcache)) /* unmap_one's swap_duplicate */
-      vmsim__swap_prefetch(sim, next->swap);
-    if (next->lru_prev != VMSIM_PFN_NONE)
-      __builtin_prefetch(&sim->mem_map[next->lru_prev]);
+  /* Reclaim scans from the tail, so the pages before this one are likely
+   * the next to be isolated. The one after next (whose struct vmsim_page
+   * the previous isolation fetched) gets its PTE and swap slot fetched now,
+   * two pages ahead of their rmap walk and swap_duplicate, and the page
+   * before it its struct: a walk of a page just found referenced is too
+   * short to hide a miss started one page ahead. Hints only, they change
+   * nothing. */
+  const struct vmsim_page *next = prev != VMSIM_PFN_NONE ? &sim->mem_map[prev] : NULL;
+  if (next && next->lru_prev != VMSIM_PFN_NONE) {
+    const struct vmsim_page *after = &sim->mem_map[next->lru_prev];
+    vmsim__rmap_prefetch(sim, after);
+    if (vmsim_page_test(after, VMSIM_PG_swapcache))
+      vmsim__swap_prefetch(sim, after->swap);
+    if (after->lru_prev != VMSIM_PFN_NONE)
+      __builtin_prefetch(&sim->mem_map[after->lru_prev]);
   }
   bool anon = page_is_anon(page);
   vmsim_page_set(page, VMSIM_PG_isolated);
