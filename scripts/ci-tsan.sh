@@ -1,12 +1,15 @@
 #!/bin/sh
-# CI: ThreadSanitizer over the tests that run kswapd threads.
+# CI: ThreadSanitizer over the tests that run machines through reclaim.
 #
-# Every machine in kswapd mode has one POSIX kswapd thread per node that
-# hands the simulation back and forth with the caller's thread (see
-# src/core/kswapd.c); these tests run such machines through reclaim, swap,
-# OOM kills, whole scenarios, allocation failures and the vmsim command.
-# A data race, a lock-order inversion or a misuse of the pthread API is a
-# report, and any report fails the run (halt_on_error=1, exit status != 0).
+# The library starts no host thread of its own (each kswapd runs on the
+# caller's thread: src/core/kswapd.c), but a program may run machines on
+# several host threads at once, one each, sharing the library's
+# process-wide state (the policy registry, the allocator shim's counters).
+# test_kswapd runs three machines on three threads at once; these tests
+# also run machines through reclaim, swap, OOM kills, whole scenarios,
+# allocation failures and the vmsim command. A data race, a lock-order
+# inversion or a misuse of the pthread API is a report, and any report
+# fails the run (halt_on_error=1, exit status != 0).
 #
 # Installs what is missing (gcc's TSan runtime, libtsan2; Debian 12), builds
 # in ./build-tsan (or $VMSIM_TSAN_BUILD) and reuses it when run again.

@@ -173,7 +173,7 @@ static void test_priority_sequence(void **state) {
 
   for (unsigned i = 0; i < ARRAY_SIZE(steps); i++) {
     cache_reset_calls(&c);
-    uint64_t freed = vmsim__shrink_slab(sim, 0, steps[i].priority);
+    uint64_t freed = vmsim__shrink_slab(sim, 0, steps[i].priority, false);
     assert_int_equal(c.nr_counts, 1);
     assert_int_equal(c.nr_scans, steps[i].calls);
     expect_all_to_scan(&c, VMSIM_SHRINK_BATCH);
@@ -194,14 +194,14 @@ static void test_small_cache_below_batch(void **state) {
   uint32_t id = register_cache(sim, &c);
 
   /* p=2: delta=(100>>2=25)*4/2=50; total=50 < 100 and < 128: deferred 50. */
-  assert_int_equal(vmsim__shrink_slab(sim, 0, 2), 0);
+  assert_int_equal(vmsim__shrink_slab(sim, 0, 2, false), 0);
   assert_int_equal(c.nr_scans, 0);
   assert_int_equal(deferred(sim, id, 0), 50);
 
   /* p=1: nr=50, delta=(100>>1=50)*4/2=100; total=(50>>1=25)+100=125 >= 100:
    * one call of min(128, 125)=125, which frees all 100; total 0;
    * deferred=50+100-125=25. */
-  assert_int_equal(vmsim__shrink_slab(sim, 0, 1), 100);
+  assert_int_equal(vmsim__shrink_slab(sim, 0, 1, false), 100);
   assert_int_equal(c.nr_scans, 1);
   assert_int_equal(c.to_scan[0], 125);
   assert_int_equal(deferred(sim, id, 0), 25);
@@ -215,7 +215,7 @@ static uint64_t scanned_once(uint64_t objects, int priority, uint64_t *def) {
   struct cache c = {.objects = {objects}};
   vmsim_sim *sim = create_sim();
   uint32_t id = register_cache(sim, &c);
-  vmsim__shrink_slab(sim, 0, priority);
+  vmsim__shrink_slab(sim, 0, priority, false);
   uint64_t scanned = slabs_scanned(sim);
   *def = deferred(sim, id, 0);
   vmsim_sim_destroy(sim);
@@ -257,7 +257,7 @@ static void test_cap_twice_freeable(void **state) {
   /* p=0, seeks 1: delta=1000*4/1=4000; total=min(4000, 2000)=2000. The
    * first call (128) frees 128, the second says STOP: scanned 128;
    * deferred=min(0+4000-128, 2000)=2000. */
-  assert_int_equal(vmsim__shrink_slab(sim, 0, 0), 128);
+  assert_int_equal(vmsim__shrink_slab(sim, 0, 0, false), 128);
   assert_int_equal(c.nr_scans, 2);
   assert_int_equal(slabs_scanned(sim), 128);
   assert_int_equal(deferred(sim, id, 0), 2000);
@@ -268,7 +268,7 @@ static void test_cap_twice_freeable(void **state) {
    * deferred=min(2000+3488-1664, 1744)=1744. */
   c.stop = false;
   cache_reset_calls(&c);
-  assert_int_equal(vmsim__shrink_slab(sim, 0, 0), 872);
+  assert_int_equal(vmsim__shrink_slab(sim, 0, 0, false), 872);
   assert_int_equal(c.nr_scans, 13);
   expect_all_to_scan(&c, 128);
   assert_int_equal(slabs_scanned(sim), 128 + 1664);
@@ -286,7 +286,7 @@ static void test_shrink_stop_defers(void **state) {
 
   /* p=4: delta=(10000>>4=625)*2=1250, total 1250: calls 1-3 scan 128 each,
    * call 4 (asked for 128) says STOP. scanned 384; deferred=1250-384=866. */
-  assert_int_equal(vmsim__shrink_slab(sim, 0, 4), 384);
+  assert_int_equal(vmsim__shrink_slab(sim, 0, 4, false), 384);
   assert_int_equal(c.nr_scans, 4);
   expect_all_to_scan(&c, 128);
   assert_int_equal(slabs_scanned(sim), 384);
@@ -297,7 +297,7 @@ static void test_shrink_stop_defers(void **state) {
    * deferred=866+1202-1152=916. */
   c.stop = false;
   cache_reset_calls(&c);
-  assert_int_equal(vmsim__shrink_slab(sim, 0, 4), 1152);
+  assert_int_equal(vmsim__shrink_slab(sim, 0, 4, false), 1152);
   assert_int_equal(c.nr_scans, 9);
   assert_int_equal(deferred(sim, id, 0), 916);
 
@@ -307,7 +307,7 @@ static void test_shrink_stop_defers(void **state) {
   c.stop = true;
   c.stop_after = 0;
   cache_reset_calls(&c);
-  assert_int_equal(vmsim__shrink_slab(sim, 0, 4), 0);
+  assert_int_equal(vmsim__shrink_slab(sim, 0, 4, false), 0);
   assert_int_equal(c.nr_scans, 1);
   assert_int_equal(c.to_scan[0], 128);
   assert_int_equal(slabs_scanned(sim), 384 + 1152);
@@ -326,7 +326,7 @@ static void test_nr_scanned_reported(void **state) {
   /* p=4: total 1250; each call takes 64 off: after 18 calls 98 are left,
    * below a batch. slabs_scanned 18*64=1152; deferred=1250-1152=98. Every
    * call asked for 128 (total_scan was >= 128 each time). */
-  vmsim__shrink_slab(sim, 0, 4);
+  vmsim__shrink_slab(sim, 0, 4, false);
   assert_int_equal(c.nr_scans, 18);
   expect_all_to_scan(&c, 128);
   assert_int_equal(slabs_scanned(sim), 1152);
@@ -337,7 +337,7 @@ static void test_nr_scanned_reported(void **state) {
    * deferred=98+1106-0=1204. */
   c.scanned_report = 0;
   cache_reset_calls(&c);
-  vmsim__shrink_slab(sim, 0, 4);
+  vmsim__shrink_slab(sim, 0, 4, false);
   assert_int_equal(c.nr_scans, 1);
   assert_int_equal(slabs_scanned(sim), 1152);
   assert_int_equal(deferred(sim, id, 0), 1204);
@@ -352,11 +352,11 @@ static void test_empty_cache(void **state) {
   vmsim_sim *sim = create_sim();
   uint32_t id = register_cache(sim, &c);
 
-  vmsim__shrink_slab(sim, 0, 12); /* deferred 48, as in the sequence */
+  vmsim__shrink_slab(sim, 0, 12, false); /* deferred 48, as in the sequence */
   c.objects[0] = 0;
-  assert_int_equal(vmsim__shrink_slab(sim, 0, 0), 0);
+  assert_int_equal(vmsim__shrink_slab(sim, 0, 0, false), 0);
   c.objects[0] = VMSIM_SHRINK_EMPTY;
-  assert_int_equal(vmsim__shrink_slab(sim, 0, 0), 0);
+  assert_int_equal(vmsim__shrink_slab(sim, 0, 0, false), 0);
   assert_int_equal(c.nr_scans, 0);
   assert_int_equal(c.nr_counts, 3);
   assert_int_equal(deferred(sim, id, 0), 48);
@@ -375,7 +375,7 @@ static uint64_t scanned_with(uint32_t seeks, uint64_t batch, struct cache *c) {
   c->objects[0] = 100000;
   cache_reset_calls(c);
   register_shrinker(sim, &s);
-  vmsim__shrink_slab(sim, 0, 6);
+  vmsim__shrink_slab(sim, 0, 6, false);
   uint64_t scanned = slabs_scanned(sim);
   vmsim_sim_destroy(sim);
   return scanned;
@@ -419,7 +419,7 @@ static void test_numa_aware(void **state) {
   /* Node 1 at p=4.
    * aware, node 1: f=3000, delta=(187)*2=374 -> 2 x 128 = 256; deferred 118.
    * unaware, as node 0: f=2000, delta=(125)*2=250 -> 1 x 128; deferred 122. */
-  assert_int_equal(vmsim__shrink_slab(sim, 1, 4), 256 + 128);
+  assert_int_equal(vmsim__shrink_slab(sim, 1, 4, false), 256 + 128);
   assert_int_equal(aware.nr_scans, 2);
   assert_int_equal(aware.scan_nid[0], 1);
   assert_int_equal(aware.scan_nid[1], 1);
@@ -439,7 +439,7 @@ static void test_numa_aware(void **state) {
    * -> 1 x 128; deferred=122+234-128=228. */
   cache_reset_calls(&aware);
   cache_reset_calls(&unaware);
-  assert_int_equal(vmsim__shrink_slab(sim, 0, 4), 128);
+  assert_int_equal(vmsim__shrink_slab(sim, 0, 4, false), 128);
   assert_int_equal(aware.nr_scans, 0);
   assert_int_equal(unaware.nr_scans, 1);
   assert_int_equal(deferred(sim, ida, 0), 124);
@@ -459,7 +459,7 @@ static void test_unregister(void **state) {
   uint32_t idb = register_cache(sim, &b);
   assert_int_not_equal(ida, idb);
 
-  vmsim__shrink_slab(sim, 0, 12); /* both defer 48 */
+  vmsim__shrink_slab(sim, 0, 12, false); /* both defer 48 */
   assert_int_equal(deferred(sim, ida, 0), 48);
   assert_ok(vmsim_shrinker_unregister(sim, ida));
   assert_int_equal(vmsim_shrinker_unregister(sim, ida), VMSIM_ENOENT);
@@ -469,7 +469,7 @@ static void test_unregister(void **state) {
   /* Only b is called now. */
   cache_reset_calls(&a);
   cache_reset_calls(&b);
-  vmsim__shrink_slab(sim, 0, 12);
+  vmsim__shrink_slab(sim, 0, 12, false);
   assert_int_equal(a.nr_counts, 0);
   assert_int_equal(b.nr_counts, 1);
   assert_int_equal(deferred(sim, idb, 0), 96); /* nr=48, delta=48, total=(48>>12)+48 */
@@ -489,7 +489,7 @@ static void test_bad_input(void **state) {
   uint64_t d;
 
   /* Nothing registered yet. */
-  assert_int_equal(vmsim__shrink_slab(sim, 0, 0), 0);
+  assert_int_equal(vmsim__shrink_slab(sim, 0, 0, false), 0);
   assert_int_equal(vmsim_shrinker_unregister(sim, 0), VMSIM_ENOENT);
   assert_int_equal(vmsim_shrinker_get_deferred(sim, 0, 0, &d), VMSIM_ENOENT);
 
@@ -507,7 +507,7 @@ static void test_bad_input(void **state) {
   assert_int_equal(vmsim_shrinker_unregister(sim, UINT32_MAX), VMSIM_ENOENT);
   assert_int_equal(vmsim_shrinker_get_deferred(sim, id, 1, &d), VMSIM_EINVAL);
   assert_int_equal(vmsim_shrinker_get_deferred(sim, id, 0, NULL), VMSIM_EINVAL);
-  assert_int_equal(vmsim__shrink_slab(sim, 1, 0), 0); /* no node 1 */
+  assert_int_equal(vmsim__shrink_slab(sim, 1, 0, false), 0); /* no node 1 */
   assert_int_equal(c.nr_counts, 0);
   vmsim_sim_destroy(sim);
 }
@@ -526,7 +526,7 @@ static uint64_t meddler_count(void *ctx, vmsim_shrink_control *sc) {
   uint32_t id;
   m->register_rc = vmsim_shrinker_register(m->sim, &s, &id);
   m->unregister_rc = vmsim_shrinker_unregister(m->sim, m->self);
-  m->nested_freed = vmsim__shrink_slab(m->sim, sc->nid, 0);
+  m->nested_freed = vmsim__shrink_slab(m->sim, sc->nid, 0, false);
   return 0;
 }
 
@@ -539,7 +539,7 @@ static void test_callbacks_cannot_reenter(void **state) {
   m.self = register_shrinker(sim, &s);
   register_cache(sim, &c);
 
-  assert_int_equal(vmsim__shrink_slab(sim, 0, 0), 100);
+  assert_int_equal(vmsim__shrink_slab(sim, 0, 0, false), 100);
   assert_int_equal(m.register_rc, VMSIM_EBUSY);
   assert_int_equal(m.unregister_rc, VMSIM_EBUSY);
   assert_int_equal(m.nested_freed, 0);
@@ -583,7 +583,7 @@ static void check_register_failures(uint32_t before) {
     uint64_t d;
     assert_int_equal(vmsim_shrinker_get_deferred(sim, before, 0, &d), VMSIM_ENOENT);
     /* Only the `before` shrinkers run: one count each at p=12. */
-    vmsim__shrink_slab(sim, 0, 12);
+    vmsim__shrink_slab(sim, 0, 12, false);
     assert_int_equal(c.nr_counts, before);
     vmsim_sim_destroy(sim);
     assert_int_equal(alloc_balance(), balance);

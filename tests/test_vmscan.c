@@ -10,8 +10,6 @@
 
 #include "shrinker.h"
 
-#include <pthread.h>
-
 #define FILE_PAGES 512
 
 /* Page i of the file is written (i % 3) + 1 times if even, only read if odd. */
@@ -209,7 +207,6 @@ struct slab_call {
 
 struct slab_cache {
   const vmsim_sim *sim;
-  pthread_t main_thread;
   uint64_t objects;
   uint32_t seeks;
   uint64_t batch;
@@ -225,7 +222,7 @@ static uint64_t slab_count(void *ctx, vmsim_shrink_control *sc) {
     .priority = sc->priority,
     .freeable = c->objects,
     .first_scan = c->nr_scan_calls,
-    .on_kswapd = !pthread_equal(pthread_self(), c->main_thread),
+    .on_kswapd = sc->kswapd,
     .pageoutrun = rt_vmstat(c->sim, VMSIM_VM_pageoutrun),
     .allocstall = rt_vmstat(c->sim, VMSIM_VM_allocstall),
     .pgscan_kswapd = rt_vmstat(c->sim, VMSIM_VM_pgscan_kswapd),
@@ -338,9 +335,9 @@ static void check_priorities(const struct slab_cache *c) {
 static void test_shrinkers_scanned_in_proportion(void **state) {
   (void)state;
   static struct slab_cache big, small;
-  big = (struct slab_cache){.main_thread = pthread_self(), .objects = 1000000, .seeks = 2,
+  big = (struct slab_cache){.objects = 1000000, .seeks = 2,
                             .batch = VMSIM_SHRINK_BATCH};
-  small = (struct slab_cache){.main_thread = pthread_self(), .objects = 30000, .seeks = 8,
+  small = (struct slab_cache){.objects = 30000, .seeks = 8,
                               .batch = 64};
   vmsim_sim *sim = rt_sim(4096, 8192, "ssd");
   big.sim = small.sim = sim;

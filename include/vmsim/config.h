@@ -26,7 +26,7 @@ enum vmsim_watermark_style {
 
 /* Who frees memory when it runs short. */
 enum vmsim_reclaim_mode {
-  VMSIM_RECLAIM_KSWAPD,    /* watermarks, kswapd threads, direct reclaim */
+  VMSIM_RECLAIM_KSWAPD,    /* watermarks, a kswapd per node, direct reclaim */
   VMSIM_RECLAIM_ON_DEMAND, /* evict one page only when no frame is free */
 };
 

@@ -30,6 +30,7 @@ typedef struct vmsim_shrink_control {
   uint64_t nr_scanned; /* scan_objects: set to nr_to_scan; a callback may
                         * lower or raise it to report what it looked at */
   int priority;        /* the reclaim priority, 12 (light) .. 0 (desperate) */
+  bool kswapd;         /* reclaim by kswapd (current_is_kswapd()), not direct */
 } vmsim_shrink_control;
 
 /*

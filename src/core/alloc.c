@@ -31,7 +31,8 @@ static vmsim_allocator allocator = {
   .ctx = NULL,
 };
 
-/* kswapd threads allocate too, so the counters are atomic. */
+/* Machines may run on several host threads at once (one each): the
+ * counters are atomic. */
 static _Atomic uint64_t fail_countdown; /* 0: off */
 static _Atomic bool fail_sticky;
 static _Atomic uint64_t nr_allocs, nr_frees, nr_failed;

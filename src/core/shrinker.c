@@ -160,10 +160,10 @@ void vmsim__shrinkers_fini(vmsim_sim *sim) {
 
 /* do_shrink_slab(): one shrinker, one node; see the comment at the top. */
 static uint64_t do_shrink_slab(vmsim_sim *sim, struct shrinker_slot *slot, uint32_t nid,
-                               int priority) {
+                               int priority, bool kswapd) {
   const vmsim_shrinker *s = &slot->s;
   uint32_t slot_nid = s->numa_aware ? nid : 0;
-  vmsim_shrink_control sc = {.nid = slot_nid, .priority = priority};
+  vmsim_shrink_control sc = {.nid = slot_nid, .priority = priority, .kswapd = kswapd};
   uint64_t freeable, nr, delta, total_scan, next_deferred;
   uint64_t scanned = 0, freed = 0;
 
@@ -201,7 +201,7 @@ static uint64_t do_shrink_slab(vmsim_sim *sim, struct shrinker_slot *slot, uint3
   return freed;
 }
 
-uint64_t vmsim__shrink_slab(vmsim_sim *sim, uint32_t nid, int priority) {
+uint64_t vmsim__shrink_slab(vmsim_sim *sim, uint32_t nid, int priority, bool kswapd) {
   struct vmsim_shrinker_set *set = sim->shrinkers;
   uint64_t freed = 0;
 
@@ -212,7 +212,7 @@ uint64_t vmsim__shrink_slab(vmsim_sim *sim, uint32_t nid, int priority) {
   set->busy = true;
   for (uint32_t id = 0; id < set->nr; id++)
     if (set->slot[id])
-      freed += do_shrink_slab(sim, set->slot[id], nid, priority);
+      freed += do_shrink_slab(sim, set->slot[id], nid, priority, kswapd);
   set->busy = false;
   return freed;
 }

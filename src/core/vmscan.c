@@ -110,7 +110,7 @@ uint64_t vmsim__shrink_node(vmsim_sim *sim, struct vmsim_node *node, vmsim_scan_
     vmsim__lru_putback_isolated(sim, node);
   }
   if (!sc->on_demand)
-    vmsim__shrink_slab(sim, node->id, sc->priority);
+    vmsim__shrink_slab(sim, node->id, sc->priority, sc->kswapd);
   sc->cost += (sc->nr_scanned - scanned) * sim->cfg.cost.reclaim_scan;
   return sc->nr_reclaimed - reclaimed;
 }
