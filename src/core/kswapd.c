@@ -45,6 +45,8 @@ struct vmsim_kswapd {
 
   /* balance_pgdat() between two passes of a run, while it is parked. */
   bool in_run;
+  bool on_cpu; /* in a hand-off now: a hand-off point reached from inside
+                * kswapd's own reclaim does not hand off to kswapd again */
   vmsim_scan_control sc;
   uint64_t reclaimed; /* by the run so far */
 };
@@ -127,13 +129,14 @@ static bool balance_pgdat(struct vmsim_kswapd *ks) {
  * does after a run. Returns whether the run is over.
  */
 static bool kswapd_hand_off(struct vmsim_kswapd *ks, vmsim_time_t now) {
-  ks->deadline = now;
-  if (!balance_pgdat(ks))
-    return false;
   vmsim_lruvec *lv = ks->node->lruvec;
-  if (vmsim__ops_has(lv->ops, age))
+  ks->deadline = now;
+  ks->on_cpu = true;
+  bool over = balance_pgdat(ks);
+  if (over && vmsim__ops_has(lv->ops, age))
     lv->ops->age(lv, lv->state);
-  return true;
+  ks->on_cpu = false;
+  return over;
 }
 
 static void set_state(vmsim_sim *sim, struct vmsim_kswapd *ks, enum kswapd_state st) {
@@ -167,7 +170,7 @@ void vmsim__kswapd_catch_up(vmsim_sim *sim, vmsim_time_t now) {
         sim->vmstat[VMSIM_VM_kswapd_high_wmark_hit_quickly]++;
         kswapd_start_run(sim, ks, ks->nap_end);
       }
-      if (ks->state != KSWAPD_RUNNING || ks->clock > now)
+      if (ks->state != KSWAPD_RUNNING || ks->clock > now || ks->on_cpu)
         break;
       if (!kswapd_hand_off(ks, now))
         break; /* parked: its clock passed `now` */
