@@ -338,6 +338,67 @@ static void test_deterministic(void **state) {
   assert_same_outcome(&a, &c);
 }
 
+/* A shrinker that, whenever kswapd calls it, allocates pages (waking
+ * kswapd, no direct reclaim) until one fails or it has 64 more, and keeps
+ * them to free them later. Its allocations go below LOW, into the
+ * allocator's slow path. */
+struct allocating_cache {
+  vmsim_sim *sim;
+  unsigned calls, got, failed;
+  unsigned nested; /* allocations during which kswapd scanned pages */
+  vmsim_pfn_t pfn[4096];
+};
+
+static uint64_t allocating_count(void *ctx, vmsim_shrink_control *sc) {
+  (void)ctx, (void)sc;
+  return 1000;
+}
+
+static uint64_t allocating_scan(void *ctx, vmsim_shrink_control *sc) {
+  struct allocating_cache *c = ctx;
+  if (!sc->kswapd)
+    return 0;
+  c->calls++;
+  for (unsigned n = 0; n < 64 && c->got < ARRAY_SIZE(c->pfn); n++) {
+    uint64_t scanned = rt_vmstat(c->sim, VMSIM_VM_pgscan_kswapd);
+    int rc = vmsim_alloc_pages(c->sim, (int)sc->nid, VMSIM_GFP_KSWAPD_RECLAIM, 0, &c->pfn[c->got]);
+    c->nested += rt_vmstat(c->sim, VMSIM_VM_pgscan_kswapd) != scanned;
+    if (rc) {
+      c->failed++;
+      break;
+    }
+    c->got++;
+  }
+  return 0; /* frees nothing: kswapd keeps calling */
+}
+
+/* That allocation reaches a hand-off point (the slow path lets kswapd
+ * catch up) from inside kswapd's own run: kswapd is on the CPU already
+ * and is not handed it again, which would run its passes inside its own
+ * pass (kswapd would scan pages during the allocation). The machine stays
+ * consistent, and every page can be given back. */
+static void test_allocation_inside_kswapd(void **state) {
+  (void)state;
+  vmsim_sim *sim = rt_sim(4096, 8192, "zram");
+  static struct allocating_cache cache;
+  cache = (struct allocating_cache){.sim = sim};
+  uint32_t id;
+  assert_ok(vmsim_shrinker_register(
+      sim, &(vmsim_shrinker){.count_objects = allocating_count, .scan_objects = allocating_scan,
+                             .ctx = &cache},
+      &id));
+  uint32_t pid = rt_process(sim, 0, 6000);
+  rt_touch(sim, 0, pid, RT_REGION(0), 0, 6000, true);
+  assert_true(rt_vmstat(sim, VMSIM_VM_pgsteal_kswapd) > 0);
+  assert_true(cache.calls > 0 && cache.failed > 0); /* the slow path was reached */
+  assert_int_equal(cache.nested, 0);
+  assert_sim_consistent(sim);
+  for (unsigned i = 0; i < cache.got; i++)
+    assert_ok(vmsim_free_pages(sim, cache.pfn[i], 0));
+  assert_sim_consistent(sim);
+  rt_done(sim);
+}
+
 /* Three machines on host threads of their own, at once: the library's
  * process-wide state (the policy registry, the allocator shim's counters)
  * is shared safely, and each machine's results are its own, the same as
@@ -369,6 +430,7 @@ int main(void) {
     cmocka_unit_test(test_steady_pressure_slow_writes),
     cmocka_unit_test(test_deterministic),
     cmocka_unit_test(test_machines_on_threads),
+    cmocka_unit_test(test_allocation_inside_kswapd),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
