@@ -14,12 +14,6 @@
  * thread is started at all. kswapd's work is charged to its own clock,
  * never to a process.
  *
- * (Until the sixth performance round each kswapd was a POSIX thread run in
- * the same lock-step, handed the CPU through a mutex and a condition
- * variable. The order of events, and so every result, is the same; the
- * host no longer pays two context switches and the other core's cache
- * misses per hand-off: see docs/performance.md.)
- *
  * States, as kswapd_try_to_sleep() has them: SLEEPING until woken;
  * RUNNING balance_pgdat(); NAPPING for HZ/10 once balanced. A wake-up
  * during the nap counts kswapd_low_wmark_hit_quickly; a nap that ends with
@@ -36,7 +30,6 @@ struct vmsim_kswapd {
   struct vmsim_node *node;
   enum kswapd_state state;
   vmsim_time_t clock;    /* kswapd's own simulated time */
-  vmsim_time_t deadline; /* a run parks once its clock passes this */
   vmsim_time_t nap_end;
   unsigned order;                    /* pgdat->kswapd_order */
   enum vmsim_zone_type highest_zone; /* pgdat->kswapd_highest_zoneidx */
@@ -74,12 +67,12 @@ bool vmsim__pgdat_balanced(const vmsim_sim *sim, const struct vmsim_node *node, 
  * its target or reclaimed nothing. A run that reclaims nothing at all
  * counts a kswapd failure.
  *
- * After each pass, a run whose clock has passed the deadline parks
+ * After each pass, a run whose clock has passed `deadline` parks
  * (kswapd_try_to_sleep()'s yield, here a return of false) and the next call
  * goes on from there: the priority test, then the next pass. Returns true
  * when the run is over.
  */
-static bool balance_pgdat(struct vmsim_kswapd *ks) {
+static bool balance_pgdat(struct vmsim_kswapd *ks, vmsim_time_t deadline) {
   vmsim_sim *sim = ks->sim;
   struct vmsim_node *node = ks->node;
   vmsim_scan_control *sc = &ks->sc;
@@ -93,7 +86,7 @@ static bool balance_pgdat(struct vmsim_kswapd *ks) {
   }
   for (;; resumed = true) {
     if (resumed) { /* after a pass */
-      if (ks->clock > ks->deadline)
+      if (ks->clock > deadline)
         return false; /* park; in_run stays set */
       if (sc->priority < 1)
         break;
@@ -130,9 +123,8 @@ static bool balance_pgdat(struct vmsim_kswapd *ks) {
  */
 static bool kswapd_hand_off(struct vmsim_kswapd *ks, vmsim_time_t now) {
   vmsim_lruvec *lv = ks->node->lruvec;
-  ks->deadline = now;
   ks->on_cpu = true;
-  bool over = balance_pgdat(ks);
+  bool over = balance_pgdat(ks, now);
   if (over && vmsim__ops_has(lv->ops, age))
     lv->ops->age(lv, lv->state);
   ks->on_cpu = false;
