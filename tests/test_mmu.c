@@ -275,6 +275,17 @@ static void test_clear_flush(void **state) {
   assert_int_equal(old, vmsim_swp_entry(1, 2));
   assert_int_equal(m->cpus[1].tlb.stats.flush_page, 1);
   assert_int_equal(m->pt.nr_tables, 1);
+
+  /* A present PTE never walked is old, so cached nowhere (mmu.h): its
+   * flush searches no TLB but still sends and counts the IPIs, as the
+   * kernel does: one more flush on each CPU, one more shootdown on CPU 0. */
+  ptep = map(m, va, vmsim_pte_mk(12, VMSIM_PTE_WRITE));
+  old = vmsim__ptep_clear_flush(&m->pt, m->cpus, NR_CPUS, m->mask, 1, ASID, va, ptep);
+  assert_int_equal(old, vmsim_pte_mk(12, VMSIM_PTE_WRITE));
+  assert_int_equal(m->cpus[0].tlb.stats.flush_page, 2);
+  assert_int_equal(m->cpus[1].tlb.stats.flush_page, 2);
+  assert_int_equal(m->cpus[0].tlb.stats.shootdowns, 2);
+  assert_int_equal(m->cpus[1].tlb.stats.shootdowns, 0);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
