@@ -42,21 +42,19 @@ struct checker {
       (c)->err = vmsim__errf((c)->msg, (c)->len, VMSIM_ECORRUPT, __VA_ARGS__); \
   } while (0)
 
-/* A block heads a free block of `order` in `z` (and is in the zone). */
-static bool free_block(vmsim_sim *sim, const struct vmsim_zone *z, vmsim_pfn_t pfn, unsigned order) {
-  return pfn >= z->start_pfn && pfn - z->start_pfn < z->spanned_pages &&
-         vmsim_page_test(&sim->mem_map[pfn], VMSIM_PG_buddy) && sim->mem_map[pfn].private == order;
+/* `pfn` is in `z` and heads a free block of `order` there. */
+static bool free_block(vmsim_sim *sim, const struct vmsim_zone *z, uint64_t pfn, unsigned order) {
+  return vmsim__zone_spans_pfn(z, pfn) && vmsim__page_is_buddy(sim, (vmsim_pfn_t)pfn, order);
 }
 
 /* Each pair map bit says whether exactly one block of its pair is free.
  * Checked last: a page wrongly marked free shows up first as what it is. */
 static void check_buddy_pairs(struct checker *c) {
   for_each_zone(c->sim, z) {
-    for (unsigned o = 0; z->spanned_pages && o < VMSIM_MAX_ORDER && !c->err; o++) {
+    for (unsigned o = 0; z->spanned_pages && o < VMSIM_MAX_ORDER - 1 && !c->err; o++) {
       uint64_t pair = UINT64_C(2) << o, half = pair / 2, end = z->start_pfn + z->spanned_pages;
       for (uint64_t a = z->start_pfn & ~(pair - 1); a < end && !c->err; a += pair) {
-        bool want = free_block(c->sim, z, (vmsim_pfn_t)a, o) !=
-                    free_block(c->sim, z, (vmsim_pfn_t)(a + half), o);
+        bool want = free_block(c->sim, z, a, o) != free_block(c->sim, z, a + half, o);
         CHECK(c, vmsim__buddy_pair_bit(z, (vmsim_pfn_t)a, o) == want,
               "buddy: the order-%u pair map says %s of pfns %" PRIu64 " and %" PRIu64 " is free",
               o, want ? "neither or both" : "one", a, a + half);
@@ -75,9 +73,8 @@ static void check_buddy(struct checker *c) {
       uint64_t n = 0;
       for (vmsim_pfn_t pfn = fl->head; pfn != VMSIM_PFN_NONE && n <= fl->nr;
            pfn = sim->mem_map[pfn].lru_next, n++) {
-        struct vmsim_page *p = &sim->mem_map[pfn];
         uint64_t size = UINT64_C(1) << o;
-        CHECK(c, vmsim_page_test(p, VMSIM_PG_buddy) && p->private == o,
+        CHECK(c, vmsim__page_is_buddy(sim, pfn, o),
               "buddy: pfn %u on the order-%u free list is not a free order-%u block", pfn, o, o);
         CHECK(c, (pfn & (size - 1)) == 0 && pfn >= z->start_pfn &&
                      pfn + size <= z->start_pfn + z->spanned_pages,

@@ -61,7 +61,7 @@ struct vmsim_free_area {
    * one of the two is a free block of this order (2.4's free_area_t.map):
    * a free learns whether its buddy is free without reading the buddy's
    * struct vmsim_page, a host cache miss. Indexed from the zone's first
-   * pair; NULL in an empty zone. */
+   * pair; NULL in an empty zone and for the top order, which never merges. */
   uint64_t *map;
 };
 
@@ -180,7 +180,19 @@ static inline struct vmsim_zone *vmsim__page_zone(vmsim_sim *sim, const struct v
     for (struct vmsim_zone *z = (sim)->nodes[z##_nid_].zones;              \
          z < (sim)->nodes[z##_nid_].zones + VMSIM_NR_ZONES; z++)
 
-/* The bit in free_area[order].map of the pair of buddies `pfn` is in. */
+/* zone_spans_pfn() */
+static inline bool vmsim__zone_spans_pfn(const struct vmsim_zone *zone, uint64_t pfn) {
+  return pfn >= zone->start_pfn && pfn - zone->start_pfn < zone->spanned_pages;
+}
+
+/* page_is_buddy(): frame `pfn` heads a free block of `order`. */
+static inline bool vmsim__page_is_buddy(const vmsim_sim *sim, vmsim_pfn_t pfn, unsigned order) {
+  const struct vmsim_page *p = &sim->mem_map[pfn];
+  return vmsim_page_test(p, VMSIM_PG_buddy) && p->private == order;
+}
+
+/* The bit in free_area[order].map of the pair of buddies `pfn` is in.
+ * Blocks of the top order never merge, so it has no map. */
 static inline uint64_t vmsim__buddy_pair_index(const struct vmsim_zone *zone, vmsim_pfn_t pfn,
                                                unsigned order) {
   return (pfn >> (order + 1)) - (zone->start_pfn >> (order + 1));

@@ -27,6 +27,8 @@ static bool no_out_of_memory(vmsim_sim *sim, const struct vmsim_alloc_context *a
 
 /* One block of the pair became, or stopped being, a free block. */
 static void toggle_pair_bit(struct vmsim_zone *zone, vmsim_pfn_t pfn, unsigned order) {
+  if (order == VMSIM_MAX_ORDER - 1)
+    return; /* no map: the top order never merges */
   uint64_t i = vmsim__buddy_pair_index(zone, pfn, order);
   zone->free_area[order].map[i / 64] ^= UINT64_C(1) << (i % 64);
 }
@@ -49,10 +51,6 @@ static void del_from_free_list(vmsim_sim *sim, struct vmsim_zone *zone, vmsim_pf
   toggle_pair_bit(zone, pfn, order);
 }
 
-static bool pfn_in_zone(const struct vmsim_zone *zone, vmsim_pfn_t pfn) {
-  return pfn >= zone->start_pfn && pfn - zone->start_pfn < zone->spanned_pages;
-}
-
 /* __free_one_page: merge with free buddies of the same order while we can. */
 static void free_one_block(vmsim_sim *sim, struct vmsim_zone *zone, vmsim_pfn_t pfn,
                            unsigned order) {
@@ -60,11 +58,10 @@ static void free_one_block(vmsim_sim *sim, struct vmsim_zone *zone, vmsim_pfn_t 
   sim->vmstat[VMSIM_VM_nr_free_pages] += UINT64_C(1) << order;
   while (order < VMSIM_MAX_ORDER - 1) {
     vmsim_pfn_t buddy = pfn ^ ((vmsim_pfn_t)1 << order);
-    if (!pfn_in_zone(zone, buddy))
+    if (!vmsim__zone_spans_pfn(zone, buddy))
       break;
     /* `pfn` is not a free block, so the pair's bit is the buddy's state. */
-    assert(vmsim__buddy_pair_bit(zone, pfn, order) == (vmsim_page_test(&sim->mem_map[buddy], VMSIM_PG_buddy) &&
-                                          sim->mem_map[buddy].private == order));
+    assert(vmsim__buddy_pair_bit(zone, pfn, order) == vmsim__page_is_buddy(sim, buddy, order));
     if (!vmsim__buddy_pair_bit(zone, pfn, order))
       break;
     del_from_free_list(sim, zone, buddy, order);
@@ -86,13 +83,13 @@ int vmsim__zones_init(vmsim_sim *sim) {
       if (zone->spanned_pages == 0)
         continue;
       vmsim_pfn_t last = (vmsim_pfn_t)(zone->start_pfn + zone->spanned_pages - 1);
-      uint64_t words[VMSIM_MAX_ORDER], total = 0;
-      for (unsigned o = 0; o < VMSIM_MAX_ORDER; o++)
+      uint64_t words[VMSIM_MAX_ORDER - 1], total = 0;
+      for (unsigned o = 0; o < VMSIM_MAX_ORDER - 1; o++)
         total += words[o] = vmsim__buddy_pair_index(zone, last, o) / 64 + 1;
       uint64_t *map = vmsim__calloc(total, sizeof(*map));
       if (!map)
         return VMSIM_ENOMEM;
-      for (unsigned o = 0; o < VMSIM_MAX_ORDER; o++) {
+      for (unsigned o = 0; o < VMSIM_MAX_ORDER - 1; o++) {
         zone->free_area[o].map = map;
         map += words[o];
       }
