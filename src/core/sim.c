@@ -133,7 +133,6 @@ int vmsim_sim_create(vmsim_sim **out, const vmsim_config *cfg) {
     goto fail;
   vmsim__vmscan_init(sim);
   vmsim__oom_init(sim);
-  /* Threads last: nothing above can fail after they start. */
   if ((err = vmsim__kswapd_init(sim)))
     goto fail;
   sim->current_cpu = UINT32_MAX;

@@ -155,18 +155,19 @@ static ALWAYS_INLINE long replay_read_keys(struct replay *rp, vmsim_trace *t, ui
   if (n < 0)
     return vmsim__errf(rp->err, rp->len, (int)n, "%s", vmsim_trace_error(t));
   /* Records come in runs of one pid (an oracleGeneral trace has but one):
-   * the pid's index is looked up where the pid changes, not per record. */
-  uint32_t pid = 0;
-  uint64_t base = 0; /* page_key(pid's index, 0) */
+   * the pid's index is looked up where the pid changes, not per record
+   * (pid_index()'s own cache is in *rp, which the stores below may alias). */
+  uint32_t pid = 0, idx = 0;
   for (long i = 0; i < n; i++) {
     if (unlikely(i == 0 || refs[i].pid != pid)) {
-      int idx = pid_index(rp, pid = refs[i].pid);
-      if (idx < 0)
+      int found = pid_index(rp, pid = refs[i].pid);
+      if (found < 0)
         return vmsim__replay_too_many_pids(rp);
-      base = page_key((uint32_t)idx, 0);
+      idx = (uint32_t)found;
     }
     writes[i] = refs[i].write;
-    keys[i] = refs[i].vaddr < VMSIM_TASK_SIZE ? base | refs[i].vaddr >> VMSIM_PAGE_SHIFT : NO_KEY;
+    keys[i] = refs[i].vaddr < VMSIM_TASK_SIZE ? page_key(idx, refs[i].vaddr >> VMSIM_PAGE_SHIFT)
+                                              : NO_KEY;
   }
   return n;
 }
