@@ -225,7 +225,7 @@ static int check_host_memory(const vmsim_config *cfg, uint64_t pages, uint64_t c
                              size_t len) {
   const uint64_t slot_bytes = sizeof(struct vmsim_swap_slot);
   /* A way: its tag, its LRU stamp and the entry; an STLB way also up to
-   * 16 bytes of the presence filter (8 buckets a way, a power of two). */
+   * twice VMSIM_TLB_PRESENT_PER_WAY bytes of the presence filter. */
   const uint64_t tlb_entry_bytes = 2 * sizeof(uint64_t) + sizeof(struct vmsim_tlb_entry);
   uint64_t slots = 0;
   for (uint32_t i = 0; i < cfg->nr_swap; i++)
@@ -233,7 +233,8 @@ static int check_host_memory(const vmsim_config *cfg, uint64_t pages, uint64_t c
   /* No overflow: pages < 2^32, slots < 2^37, entries < 2^33 per CPU. */
   uint64_t need = pages * sizeof(struct vmsim_page) + slots * slot_bytes +
                   cpus * ((uint64_t)cfg->tlb.l1_entries * tlb_entry_bytes +
-                          (uint64_t)cfg->tlb.l2_entries * (tlb_entry_bytes + 16));
+                          (uint64_t)cfg->tlb.l2_entries *
+                              (tlb_entry_bytes + 2 * VMSIM_TLB_PRESENT_PER_WAY));
   uint64_t host = vmsim__host_memory();
   if (need <= host)
     return 0;

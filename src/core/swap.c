@@ -114,11 +114,11 @@ void vmsim__swap_writepage(vmsim_sim *sim, struct vmsim_page *page, vmsim_time_t
   vmsim_page_clear(page, VMSIM_PG_dirty);
   sim->vmstat[VMSIM_VM_pswpout]++;
   sim->vmstat[VMSIM_VM_pgpgout] += VMSIM_PAGE_SIZE >> 10;
-  *cost += sim->swapinfo->dev[vmsim_swp_type(page->swap)].write_latency;
+  *cost += vmsim__swap_dev_of(sim, page->swap)->write_latency;
 }
 
 void vmsim__delete_from_swap_cache(vmsim_sim *sim, struct vmsim_page *page, uint64_t shadow) {
-  struct vmsim_swap_device *d = &sim->swapinfo->dev[vmsim_swp_type(page->swap)];
+  struct vmsim_swap_device *d = vmsim__swap_dev_of(sim, page->swap);
   uint64_t slot = vmsim_swp_offset(page->swap);
   d->slots[slot].cache = shadow ? (shadow | VMSIM_SHADOW_BIT) : 0;
   d->slots[slot].map &= (uint16_t)~SWAP_HAS_CACHE;

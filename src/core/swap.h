@@ -61,10 +61,15 @@ static inline struct vmsim_swap_device *vmsim__swap_dev(const vmsim_sim *sim, vm
   return &si->dev[type];
 }
 
-/* The slot of an entry known to be valid: the `swap` of a page in the swap
- * cache, which add_to_swap() or a swap-in checked when it gave it. */
+/* The device and the slot of an entry known to be valid: the `swap` of a
+ * page in the swap cache, which add_to_swap() or a swap-in checked when it
+ * gave it. */
+static inline struct vmsim_swap_device *vmsim__swap_dev_of(const vmsim_sim *sim,
+                                                           vmsim_pte_t entry) {
+  return &sim->swapinfo->dev[vmsim_swp_type(entry)];
+}
 static inline struct vmsim_swap_slot *vmsim__swap_slot(const vmsim_sim *sim, vmsim_pte_t entry) {
-  return &sim->swapinfo->dev[vmsim_swp_type(entry)].slots[vmsim_swp_offset(entry)];
+  return &vmsim__swap_dev_of(sim, entry)->slots[vmsim_swp_offset(entry)];
 }
 
 /* Warm the host cache with the slot of a swap entry (no simulated effect).

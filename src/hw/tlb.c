@@ -22,7 +22,8 @@ static void level_destroy(struct vmsim_tlb_level *lv) {
 }
 
 /* A level of `entries` in sets of `ways`, with a presence filter if
- * `filtered` (see tlb.h): eight buckets per way, a power of two. */
+ * `filtered` (see tlb.h): VMSIM_TLB_PRESENT_PER_WAY buckets a way, rounded
+ * up to a power of two. */
 static int level_init(struct vmsim_tlb_level *lv, uint32_t entries, uint32_t ways,
                       bool filtered) {
   *lv = (struct vmsim_tlb_level){0};
@@ -31,8 +32,8 @@ static int level_init(struct vmsim_tlb_level *lv, uint32_t entries, uint32_t way
   uint32_t sets = ways ? entries / ways : 0;
   if (sets == 0 || sets * ways != entries || (sets & (sets - 1)) != 0)
     return VMSIM_EINVAL;
-  unsigned bits = 3;
-  while ((UINT64_C(1) << bits) < (uint64_t)entries * 8)
+  unsigned bits = 0;
+  while (filtered && (UINT64_C(1) << bits) < (uint64_t)entries * VMSIM_TLB_PRESENT_PER_WAY)
     bits++;
   lv->tags = vmsim__malloc((size_t)entries * sizeof(*lv->tags));
   lv->stamps = vmsim__calloc(entries, sizeof(*lv->stamps));
@@ -46,7 +47,7 @@ static int level_init(struct vmsim_tlb_level *lv, uint32_t entries, uint32_t way
     lv->tags[i] = VMSIM_TLB_TAG_INVALID;
   lv->set_mask = sets - 1;
   lv->ways = ways;
-  lv->present_shift = 64 - bits;
+  lv->present_shift = filtered ? 64 - bits : 0;
   return 0;
 }
 

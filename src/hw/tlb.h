@@ -59,6 +59,9 @@ struct vmsim_tlb_level {
 };
 
 #define VMSIM_TLB_PRESENT_STICKY 255
+/* Presence-filter buckets per way, before rounding up to a power of two
+ * (so at most twice this many bytes a way: config.c's host estimate). */
+#define VMSIM_TLB_PRESENT_PER_WAY 8
 
 /* The presence filter's bucket of `tag` (a Fibonacci hash: the ASID and
  * the high vpn bits reach the top bits that pick the bucket). */
@@ -157,7 +160,9 @@ static inline bool vmsim__tlb_holds(const struct vmsim_tlb *tlb, uint64_t tag) {
              SIZE_MAX;
 }
 
-/* Copy `src` into way `i` of `lv` under `tag`, as its set's most recent. */
+/* Copy `src` into way `i` of `lv` under `tag`, as its set's most recent.
+ * It keeps no presence filter: only the L1, which has none, is written
+ * here directly; the STLB's ways go through tlb.c's level_replace(). */
 static inline struct vmsim_tlb_entry *vmsim__tlb_level_put(struct vmsim_tlb_level *lv, size_t i,
                                                            uint64_t tag,
                                                            const struct vmsim_tlb_entry *src) {
