@@ -181,12 +181,26 @@ static void test_buddy_pair_map_wrong(void **state) {
   struct vmsim_page *p = free_order0_page(f->sim);
   vmsim_pfn_t pfn = (vmsim_pfn_t)(p - f->sim->mem_map);
   struct vmsim_zone *z = &f->sim->nodes[0].zones[VMSIM_ZONE_NORMAL];
-  uint64_t i = vmsim__buddy_pair_index(z, pfn, 0);
+  /* Order-0 pairs are numbered from the pair that holds the zone's first
+   * frame. */
+  uint64_t i = (pfn - (z->start_pfn & ~UINT64_C(1))) / 2;
+  assert_int_equal(vmsim__buddy_pair_index(z, pfn, 0), i);
   /* An order-0 free block's buddy is in use (else they would have merged):
    * the bit says "one free"; flipped, it says "neither or both". */
   z->free_area[0].map[i / 64] ^= UINT64_C(1) << (i % 64);
   expect_corrupt(f->sim, "buddy: the order-0 pair map says neither or both of pfns %u and %u is free",
                  pfn & ~1u, pfn | 1u);
+  z->free_area[0].map[i / 64] ^= UINT64_C(1) << (i % 64);
+
+  /* The other way: a pair of two pages in use (the process's last one,
+   * written last, and its buddy) with its bit set says "one free". */
+  vmsim_pfn_t used = (vmsim_pfn_t)(rt_page(f->sim, f->pid, va_of(f, PAGES - 1)) - f->sim->mem_map);
+  assert_false(vmsim_page_test(&f->sim->mem_map[used], VMSIM_PG_buddy));
+  assert_false(vmsim_page_test(&f->sim->mem_map[used ^ 1u], VMSIM_PG_buddy));
+  i = (used - (z->start_pfn & ~UINT64_C(1))) / 2;
+  z->free_area[0].map[i / 64] ^= UINT64_C(1) << (i % 64);
+  expect_corrupt(f->sim, "buddy: the order-0 pair map says one of pfns %u and %u is free",
+                 used & ~1u, used | 1u);
   z->free_area[0].map[i / 64] ^= UINT64_C(1) << (i % 64);
 }
 

@@ -89,6 +89,7 @@ static void check_all(const char *what, const vmsim_replay_result *res, const st
   check_shared(what, res, e);
   CHECK_FIELD(what, res->evictions, e->evictions);
   CHECK_FIELD(what, res->dirty_evictions, e->dirty_evictions);
+  CHECK_FIELD(what, res->swap_writes, 0); /* no swap behind a textbook model */
 }
 
 static const unsigned frame_counts[] = {1, 2, 3, 7, 16, 40};
