@@ -8,8 +8,11 @@
  * pgsteal_direct and pswpout. The
  * machine is the reference because it is the policy itself, with the
  * Linux rules it follows checked by hand in test_policy_fivelist.c; the
- * two share only the rules' arithmetic (src/policies/fivelist.h), not the
- * lists, the flags, the swap accounting or the order of events.
+ * two share the rules' arithmetic (src/policies/fivelist.h) and the
+ * reading of the trace (pass 1, replay_read_keys()), not the lists, the
+ * flags, the swap accounting or the order of events. What pass 1 counts
+ * (accesses, segvs, distinct pages, processes) is checked against the
+ * brute force of tests/replay_test.h besides.
  *
  * Traces: the replay tests' random ones (three processes, writes, a hot
  * set, sparse pages, segvs) at several frame counts; larger ones whose
@@ -133,6 +136,14 @@ static void test_random_traces(void **state) {
       char what[64];
       snprintf(what, sizeof(what), "random trace %" PRIu64, seed);
       vmsim_replay_result f = same_on_both(what, frames);
+      struct expect e; /* the policy does not matter for these counts */
+      brute_force_trace(a, 3000, FIFO, (unsigned)frames, &e);
+      assert_int_equal(f.accesses, e.accesses);
+      assert_int_equal(f.segv, e.segv);
+      assert_int_equal(f.distinct_pages, e.distinct_pages);
+      assert_int_equal(f.nr_procs, e.nr_procs);
+      /* Every miss is a first touch or a refault from swap. */
+      assert_int_equal(f.misses, f.distinct_pages + f.major_faults);
       assert_true(f.segv > 0);
       assert_true(f.evictions > 0);
       assert_true(f.major_faults > 0);
