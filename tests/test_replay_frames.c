@@ -14,6 +14,8 @@
  */
 #include "replay_test.h"
 
+#include "pace.h"
+
 #include <string.h>
 
 static char bad_path[400];
@@ -185,8 +187,23 @@ static void test_traces_tell_models_apart(void **state) {
  * runs, then evict once every frame is in use. Every count equals the
  * brute force's, and the engine's invariant check, run every 500 accesses
  * (vmsim_run_options.check_interval), passes throughout: a failing check
- * would make vmsim_replay() return VMSIM_ECORRUPT.
+ * would make vmsim_replay() return VMSIM_ECORRUPT. That the engine paces
+ * itself while it runs shows in the progress report, which the same
+ * vmsim__pace_check() makes once, before 500 accesses are done; that the
+ * pacing then checks every 500 accesses, test_pace_checks below shows.
  */
+struct progress_seen {
+  unsigned calls;
+  uint64_t first_done;
+};
+
+static void seen_progress(void *ctx, uint64_t done, uint64_t planned) {
+  struct progress_seen *s = ctx;
+  (void)planned;
+  if (s->calls++ == 0)
+    s->first_done = done;
+}
+
 static void test_frames_grow(void **state) {
   (void)state;
   enum { N = 12000 };
@@ -218,11 +235,17 @@ static void test_frames_grow(void **state) {
       vmsim_sim *sim;
       vmsim_replay_result res;
       char err[512];
+      struct progress_seen seen = {0, 0};
+      ro.progress = seen_progress;
+      ro.progress_ctx = &seen;
       int rc = vmsim_replay(&opt, &sim, &res, err, sizeof(err));
       if (rc)
         fail_msg("%s, %u frames: %s: %s", model_names[m], frames[k], vmsim_err_name(rc), err);
       assert_null(sim);
       check_all(model_names[m], &res, &e);
+      /* Progress every 2^20 accesses, so once in 12,000, paced early. */
+      assert_int_equal(seen.calls, 1);
+      assert_true(seen.first_done < 500);
     }
   }
   trace_facts_free(&tf);
@@ -442,12 +465,37 @@ static void test_deterministic(void **state) {
   }
 }
 
+/* The pacing both engines share: asked after every 16 accesses up to
+ * 12,000 with a check every 500, it checks at the first count past each
+ * due point and counts the next interval from there: at 512, 1024, ...,
+ * 11,776 (23 multiples of 512; the next, 12,288, is past the end). */
+static int count_check(void *ctx, char *msg, size_t len) {
+  (void)msg, (void)len;
+  ++*(unsigned *)ctx;
+  return 0;
+}
+
+static void test_pace_checks(void **state) {
+  (void)state;
+  vmsim_run_options ro;
+  vmsim_run_options_default(&ro);
+  ro.check_interval = 500;
+  struct vmsim__pace pace;
+  vmsim__pace_init(&pace, &ro);
+  unsigned checks = 0;
+  char err[128];
+  for (uint64_t done = 16; done <= 12000; done += 16)
+    assert_ok(vmsim__pace_check(&pace, count_check, &checks, done, 12000, err, sizeof(err)));
+  assert_int_equal(checks, 23);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_frames_vs_bruteforce, setup, teardown),
     cmocka_unit_test_setup_teardown(test_traces_tell_models_apart, setup, teardown),
     cmocka_unit_test_setup_teardown(test_machine_vs_bruteforce, setup, teardown),
     cmocka_unit_test_setup_teardown(test_frames_grow, setup, teardown),
+    cmocka_unit_test(test_pace_checks),
     cmocka_unit_test_setup_teardown(test_belady_anomaly, setup, teardown),
     cmocka_unit_test_setup_teardown(test_everything_fits, setup, teardown),
     cmocka_unit_test_setup_teardown(test_engine_selection, setup, teardown),
