@@ -272,6 +272,11 @@ static inline vmsim_sim *replay_ok(const char *policy, uint64_t frames,
   return sim;
 }
 
+/* The MACHINE engine ran and left a consistent machine. */
+static inline void replay_machine(const char *policy, uint64_t frames, vmsim_replay_result *res) {
+  vmsim_sim_destroy(replay_ok(policy, frames, VMSIM_REPLAY_MACHINE, NULL, res));
+}
+
 /* Two replays of one trace gave the same figures, field by field. */
 static inline void assert_same_result(const vmsim_replay_result *a, const vmsim_replay_result *b) {
   assert_int_equal(a->engine, b->engine);

@@ -17,11 +17,6 @@ static int teardown(void **state) {
   return replay_test_teardown();
 }
 
-/* A replay on the machine engine, which runs every policy. */
-static void replay(const char *policy, uint64_t frames, vmsim_replay_result *res) {
-  vmsim_sim_destroy(replay_ok(policy, frames, VMSIM_REPLAY_MACHINE, NULL, res));
-}
-
 /* ---- the tests ----------------------------------------------------------- */
 
 /*
@@ -44,7 +39,7 @@ static void test_distinct_pages(void **state) {
   const vmsim_policy_ops *p;
   for (size_t i = 0; (p = vmsim_policy_at(i)); i++) {
     vmsim_replay_result res;
-    replay(p->name, 64, &res);
+    replay_machine(p->name, 64, &res);
     if (res.distinct_pages != pages || res.nr_procs != pids || res.segv != segv ||
         res.accesses != N)
       fail_msg("%s: %" PRIu64 " pages, %u pids, %" PRIu64 " segvs in %" PRIu64
@@ -64,7 +59,7 @@ static void test_opt_next_uses(void **state) {
   static const unsigned frames[] = {8, 40};
   for (size_t i = 0; i < ARRAY_SIZE(frames); i++) {
     vmsim_replay_result res;
-    replay("opt", frames[i], &res);
+    replay_machine("opt", frames[i], &res);
     struct expect e;
     brute_force_trace(a, N, OPT, frames[i], &e);
     assert_int_equal(res.misses, e.misses);
@@ -104,7 +99,7 @@ static void test_many_processes(void **state) {
   brute_force_trace(a, N, OPT, 40, &e);
   assert_int_equal(e.nr_procs, NPIDS);
   vmsim_replay_result res;
-  replay("opt", 40, &res);
+  replay_machine("opt", 40, &res);
   assert_int_equal(res.nr_procs, NPIDS);
   assert_int_equal(res.distinct_pages, e.distinct_pages);
   assert_int_equal(res.misses, e.misses);

@@ -63,11 +63,6 @@ static void replay_frames(const char *policy, uint64_t frames, vmsim_replay_resu
   replay_ok(policy, frames, VMSIM_REPLAY_FRAMES, NULL, res);
 }
 
-/* The MACHINE engine ran and left a consistent machine. */
-static void replay_machine(const char *policy, uint64_t frames, vmsim_replay_result *res) {
-  vmsim_sim_destroy(replay_ok(policy, frames, VMSIM_REPLAY_MACHINE, NULL, res));
-}
-
 #define CHECK_FIELD(what, got, want)                                                       \
   do {                                                                                     \
     if ((uint64_t)(got) != (uint64_t)(want))                                               \
@@ -75,7 +70,6 @@ static void replay_machine(const char *policy, uint64_t frames, vmsim_replay_res
                (uint64_t)(got), (uint64_t)(want));                                         \
   } while (0)
 
-/* Every count of a FRAMES result equals the brute force's. */
 /* The counts both engines give (the machine's others are in its vmstat). */
 static void check_shared(const char *what, const vmsim_replay_result *res,
                          const struct expect *e) {
@@ -87,6 +81,7 @@ static void check_shared(const char *what, const vmsim_replay_result *res,
   CHECK_FIELD(what, res->nr_procs, e->nr_procs);
 }
 
+/* Every count of a FRAMES result equals the brute force's. */
 static void check_all(const char *what, const vmsim_replay_result *res, const struct expect *e) {
   check_shared(what, res, e);
   CHECK_FIELD(what, res->evictions, e->evictions);
