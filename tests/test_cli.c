@@ -257,7 +257,11 @@ static void test_replay_engines_agree(void **state) {
   assert_int_equal(r.status, 0);
   const char *at = strstr(r.out, "swap writes (pswpout)");
   assert_non_null(at);
-  assert_true(strtoull(at + strlen("swap writes (pswpout)"), NULL, 10) == pswpout);
+  const char *num = at + strlen("swap writes (pswpout)");
+  char *end;
+  uint64_t shown = strtoull(num, &end, 10);
+  assert_true(end > num); /* a number was there */
+  assert_int_equal(shown, pswpout);
 }
 
 /*
