@@ -132,6 +132,44 @@ static void test_first_pressure_wakes_kswapd(void **state) {
   rt_done(sim);
 }
 
+/*
+ * kswapd woken with no CPU to hand off from (an allocation through the API
+ * before any access: the slow path has no CPU time to catch up to) runs at
+ * the next access's hand-off, as rule 18's wake-up promises. The node is
+ * the one above (MIN 128, LOW 160, HIGH 192). 3936 order-0 allocations take
+ * free to LOW; the next fails LOW, wakes kswapd (kswapd_wakeups 1) and is
+ * served at MIN (free 159), but nothing runs kswapd yet: pageoutrun 0.
+ * Freeing 20 frames (free 179) lets the next access allocate on the fast
+ * path, above LOW, so only its hand-off at the end of the access can start
+ * kswapd's run: pageoutrun 1, and free 178 < HIGH means the run scans. The
+ * access-path hand-off is skipped before the time a kswapd has work
+ * (sim->kswapd_due); a wake-up must bring that time forward.
+ */
+static void test_wake_without_cpu_runs_at_next_access(void **state) {
+  (void)state;
+  vmsim_sim *sim = rt_sim(4096, 4096, "zram");
+  uint32_t pid = rt_process(sim, 0, 16);
+  vmsim_pfn_t pfn[3937];
+  for (unsigned i = 0; i < 3937; i++)
+    assert_ok(vmsim_alloc_pages(sim, 0, VMSIM_GFP_KSWAPD_RECLAIM, 0, &pfn[i]));
+  assert_int_equal(rt_vmstat(sim, VMSIM_VM_nr_free_pages), 159);
+  assert_int_equal(rt_vmstat(sim, VMSIM_VM_kswapd_wakeups), 1);
+  assert_int_equal(rt_vmstat(sim, VMSIM_VM_pageoutrun), 0);
+  assert_int_equal(rt_vmstat(sim, VMSIM_VM_pgscan_kswapd), 0);
+  for (unsigned i = 0; i < 20; i++)
+    assert_ok(vmsim_free_pages(sim, pfn[i], 0));
+  assert_int_equal(rt_vmstat(sim, VMSIM_VM_nr_free_pages), 179);
+
+  rt_touch(sim, 0, pid, RT_REGION(0), 0, 1, true);
+  assert_int_equal(rt_vmstat(sim, VMSIM_VM_kswapd_wakeups), 1);
+  assert_int_equal(rt_vmstat(sim, VMSIM_VM_pageoutrun), 1);
+  assert_true(rt_vmstat(sim, VMSIM_VM_pgscan_kswapd) > 0);
+  assert_sim_consistent(sim);
+  for (unsigned i = 20; i < 3937; i++)
+    assert_ok(vmsim_free_pages(sim, pfn[i], 0));
+  rt_done(sim);
+}
+
 /* ---- steady anon pressure ------------------------------------------------ */
 
 struct steady {
@@ -423,6 +461,7 @@ int main(void) {
     cmocka_unit_test(test_one_kswapd_per_node),
     cmocka_unit_test(test_create_destroy_loop),
     cmocka_unit_test(test_first_pressure_wakes_kswapd),
+    cmocka_unit_test(test_wake_without_cpu_runs_at_next_access),
     cmocka_unit_test(test_steady_pressure),
     cmocka_unit_test(test_steady_pressure_slow_writes),
     cmocka_unit_test(test_deterministic),

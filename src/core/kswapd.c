@@ -135,6 +135,19 @@ static void set_state(vmsim_sim *sim, struct vmsim_kswapd *ks, enum kswapd_state
   if ((ks->state == KSWAPD_SLEEPING) != (st == KSWAPD_SLEEPING))
     sim->kswapd_pending += st == KSWAPD_SLEEPING ? (uint32_t)-1 : 1u;
   ks->state = st;
+  sim->kswapd_due = 0; /* worked out again at the end of the next catch-up */
+}
+
+vmsim_time_t vmsim__kswapd_due(const vmsim_sim *sim) {
+  vmsim_time_t due = UINT64_MAX;
+  for (uint32_t nid = 0; nid < sim->nr_nodes; nid++) {
+    const struct vmsim_kswapd *ks = sim->kswapd[nid];
+    if (ks->state == KSWAPD_NAPPING)
+      due = MIN(due, ks->nap_end);
+    else if (ks->state == KSWAPD_RUNNING)
+      due = MIN(due, ks->on_cpu ? 0 : ks->clock);
+  }
+  return due;
 }
 
 /* Start a run: take the recorded request (kswapd reads and resets it). */
@@ -170,6 +183,7 @@ void vmsim__kswapd_catch_up(vmsim_sim *sim, vmsim_time_t now) {
       set_state(sim, ks, KSWAPD_NAPPING);
     }
   }
+  sim->kswapd_due = vmsim__kswapd_due(sim);
 }
 
 /*
@@ -211,6 +225,7 @@ int vmsim__kswapd_init(vmsim_sim *sim) {
     sim->kswapd[nid] = ks;
   }
   sim->hooks.wakeup_kswapd = wakeup_kswapd;
+  sim->kswapd_due = UINT64_MAX; /* all asleep: no hand-off until one wakes */
   return 0;
 }
 

@@ -377,13 +377,13 @@ static ALWAYS_INLINE struct vmsim_mm *running_on(vmsim_sim *sim, uint32_t cpu, u
   return vmsim__mm_running(sim, pid, err);
 }
 
-/* Charge `cost` to the process and the CPU; then kswapd, if it has work,
- * runs up to the CPU's new time (a hand-off point). */
+/* Charge `cost` to the process and the CPU; then kswapd, if it has work
+ * by now, runs up to the CPU's new time (a hand-off point). */
 static ALWAYS_INLINE void charge(vmsim_sim *sim, struct vmsim_mm *mm, uint32_t cpu,
                                  vmsim_time_t cost) {
   mm->time += cost;
   sim->cpu_clock[cpu] += cost;
-  if (unlikely(sim->kswapd_pending))
+  if (unlikely(sim->kswapd_pending) && sim->cpu_clock[cpu] >= sim->kswapd_due)
     vmsim__kswapd_catch_up(sim, sim->cpu_clock[cpu]);
 }
 

@@ -23,6 +23,16 @@ int vmsim__kswapd_init(vmsim_sim *sim);
 void vmsim__kswapd_fini(vmsim_sim *sim);
 /* Let every kswapd with work run up to simulated time `now`. */
 void vmsim__kswapd_catch_up(vmsim_sim *sim, vmsim_time_t now);
+/*
+ * The earliest time at which a hand-off could find work for some kswapd:
+ * a nap's end, a running kswapd's clock (it runs once the CPU's time has
+ * reached it), or 0 for one that is on the CPU now. A catch-up leaves it in
+ * sim->kswapd_due, and charge() skips the hand-offs before it, where a
+ * catch-up would only look at each kswapd and leave. sim->kswapd_due may
+ * be early, never late: a kswapd's clock only grows while it stands, and
+ * every change of state resets it to 0 (vmsim_check() verifies this).
+ */
+vmsim_time_t vmsim__kswapd_due(const vmsim_sim *sim);
 bool vmsim__pgdat_balanced(const vmsim_sim *sim, const struct vmsim_node *node, unsigned order,
                            enum vmsim_zone_type highest_zone);
 
