@@ -13,14 +13,17 @@
 #include "swap.h"
 
 /*
- * Pass 2 reads this many records ahead of the access it replays and hints
- * each coming access to the simulator twice (vmsim__access_prefetch): when
- * it is read, for its leaf PTE, and half the window later, for the frame or
- * swap slot that PTE names. A replay of a large trace is bound by host
- * cache misses, one or two per access; the hints let the misses of the
- * next accesses overlap the work of this one. They change no result.
+ * Pass 2 reads its trace REPLAY_AHEAD records at a time (vmsim_trace_fill),
+ * once no more than that many are left ahead of the access it replays, into
+ * a ring of twice as many. It hints each coming access to the simulator
+ * twice (vmsim__access_prefetch): when it is read, for its leaf PTE, and
+ * REPLAY_AHEAD / 2 accesses before its turn, for the frame or swap slot
+ * that PTE names. A replay of a large trace is bound by host cache misses,
+ * one or two per access; the hints let the misses of the next accesses
+ * overlap the work of this one. They change no result.
  */
 #define REPLAY_AHEAD 16
+#define REPLAY_RING (2 * REPLAY_AHEAD)
 
 /* Make the table `slots` slots (a power of two), moving every entry. */
 static int page_set_resize(struct page_set *s, uint64_t slots) {
@@ -274,32 +277,38 @@ int vmsim_replay(const vmsim_replay_options *opt, vmsim_sim **out_sim, vmsim_rep
     goto out;
   struct vmsim__pace pace;
   vmsim__pace_init(&pace, opt->run);
-  /* The trace is read REPLAY_AHEAD records ahead of the access being
-   * replayed, each record's pid already the simulated one. */
-  vmsim_memref ring[REPLAY_AHEAD];
+  /* Records [seq, nread) are read and not yet replayed, each pid already
+   * the simulated one. A block goes to ring[nread % REPLAY_RING] onwards, up
+   * to REPLAY_AHEAD records and never past the ring's end; with at most
+   * REPLAY_AHEAD unreplayed, it overwrites only replayed ones. A short
+   * block means the end or an error, which the next read returns. */
+  vmsim_memref ring[REPLAY_RING];
   uint64_t seq = 0, nread = 0;
-  int more = 1;
+  long more = 1;
   const bool lru_hints = sim->access_notify;
   for (;;) {
-    while (more == 1 && nread - seq < REPLAY_AHEAD) {
-      vmsim_memref *r = &ring[nread % REPLAY_AHEAD];
-      if ((more = vmsim_trace_next(t, r)) != 1)
+    while (more > 0 && nread - seq <= REPLAY_AHEAD) {
+      size_t at = nread % REPLAY_RING;
+      vmsim_memref *block = &ring[at];
+      if ((more = vmsim_trace_fill(t, block, MIN(REPLAY_AHEAD, REPLAY_RING - at))) <= 0)
         break;
-      r->pid = rp->sim_pids[pid_index(rp, r->pid)];
-      vmsim__access_prefetch(sim, r->pid, r->vaddr, VMSIM_PREFETCH_PTE);
-      nread++;
+      for (long i = 0; i < more; i++) {
+        block[i].pid = rp->sim_pids[pid_index(rp, block[i].pid)];
+        vmsim__access_prefetch(sim, block[i].pid, block[i].vaddr, VMSIM_PREFETCH_PTE);
+      }
+      nread += (uint64_t)more;
     }
     if (seq == nread)
       break;
     if (nread - seq > REPLAY_AHEAD / 2) {
-      const vmsim_memref *r = &ring[(seq + REPLAY_AHEAD / 2) % REPLAY_AHEAD];
+      const vmsim_memref *r = &ring[(seq + REPLAY_AHEAD / 2) % REPLAY_RING];
       vmsim__access_prefetch(sim, r->pid, r->vaddr, VMSIM_PREFETCH_TARGET);
     }
     if (lru_hints && nread - seq > REPLAY_AHEAD / 4) {
-      const vmsim_memref *r = &ring[(seq + REPLAY_AHEAD / 4) % REPLAY_AHEAD];
+      const vmsim_memref *r = &ring[(seq + REPLAY_AHEAD / 4) % REPLAY_RING];
       vmsim__access_prefetch(sim, r->pid, r->vaddr, VMSIM_PREFETCH_LRU);
     }
-    const vmsim_memref *ref = &ring[seq % REPLAY_AHEAD];
+    const vmsim_memref *ref = &ring[seq % REPLAY_RING];
     uint64_t next = rp->future ? rp->next_use[seq] : UINT64_MAX;
     int a = vmsim_access_future(sim, 0, ref->pid, ref->vaddr, ref->write, next);
     seq++;
@@ -315,7 +324,7 @@ int vmsim_replay(const vmsim_replay_options *opt, vmsim_sim **out_sim, vmsim_rep
     if ((rc = vmsim__pace(&pace, sim, seq, rp->nr ? rp->nr : UINT64_MAX, err, len)))
       goto out;
   }
-  if ((rc = more) < 0) {
+  if ((rc = (int)more) < 0) {
     vmsim__errf(err, len, rc, "%s", vmsim_trace_error(t));
     goto out;
   }
