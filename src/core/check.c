@@ -390,10 +390,10 @@ int vmsim_check(vmsim_sim *sim, char *msg, size_t len) {
   check_swap(&c, &live);
   check_page_cache(&c, &live);
   check_buddy_pairs(&c);
-  CHECK(&c, !sim->kswapd_pending || sim->kswapd_due <= vmsim__kswapd_due(sim),
+  CHECK(&c, !sim->kswapd || sim->kswapd_due <= vmsim__kswapd_due(sim),
         "kswapd: hand-offs are skipped until %" PRIu64 " ns, but a kswapd has work from %" PRIu64
         " ns",
-        sim->kswapd_due, sim->kswapd_pending ? vmsim__kswapd_due(sim) : 0);
+        sim->kswapd_due, vmsim__kswapd_due(sim));
   for (uint32_t cpu = 0; cpu < sim->nr_cpus && !c.err; cpu++) {
     check_tlb_level(&c, cpu, &sim->cpus[cpu].tlb.l1);
     check_tlb_level(&c, cpu, &sim->cpus[cpu].tlb.l2);

@@ -155,7 +155,7 @@ struct vmsim_sim {
   uint64_t integrity_errors;
   uint64_t rmap_walks;        /* page_referenced() calls by policies */
   struct vmsim_kswapd **kswapd; /* per node, when reclaim_mode is kswapd */
-  uint32_t kswapd_pending;    /* kswapds running or napping: check at hand-off points */
+  uint32_t kswapd_pending;    /* kswapds running or napping */
   vmsim_time_t kswapd_due;    /* no kswapd has anything to do at a hand-off before this time */
   struct vmsim_reclaim_hooks hooks;
   struct vmsim_swap_hooks *swap;

@@ -210,6 +210,7 @@ static void wakeup_kswapd(vmsim_sim *sim, struct vmsim_node *node, unsigned orde
 }
 
 int vmsim__kswapd_init(vmsim_sim *sim) {
+  sim->kswapd_due = UINT64_MAX; /* no kswapd, or all asleep: no hand-off until one wakes */
   if (sim->cfg.reclaim_mode != VMSIM_RECLAIM_KSWAPD)
     return 0;
   sim->kswapd = vmsim__calloc(sim->nr_nodes, sizeof(*sim->kswapd));
@@ -225,7 +226,6 @@ int vmsim__kswapd_init(vmsim_sim *sim) {
     sim->kswapd[nid] = ks;
   }
   sim->hooks.wakeup_kswapd = wakeup_kswapd;
-  sim->kswapd_due = UINT64_MAX; /* all asleep: no hand-off until one wakes */
   return 0;
 }
 

@@ -383,7 +383,7 @@ static ALWAYS_INLINE void charge(vmsim_sim *sim, struct vmsim_mm *mm, uint32_t c
                                  vmsim_time_t cost) {
   mm->time += cost;
   sim->cpu_clock[cpu] += cost;
-  if (unlikely(sim->kswapd_pending) && sim->cpu_clock[cpu] >= sim->kswapd_due)
+  if (unlikely(sim->cpu_clock[cpu] >= sim->kswapd_due))
     vmsim__kswapd_catch_up(sim, sim->cpu_clock[cpu]);
 }
 

@@ -26,9 +26,10 @@ void vmsim__kswapd_catch_up(vmsim_sim *sim, vmsim_time_t now);
 /*
  * The earliest time at which a hand-off could find work for some kswapd:
  * a nap's end, a running kswapd's clock (it runs once the CPU's time has
- * reached it), or 0 for one that is on the CPU now. A catch-up leaves it in
- * sim->kswapd_due, and charge() skips the hand-offs before it, where a
- * catch-up would only look at each kswapd and leave. sim->kswapd_due may
+ * reached it), 0 for one that is on the CPU now, and never (UINT64_MAX)
+ * while all sleep. A catch-up leaves it in sim->kswapd_due (UINT64_MAX
+ * too without kswapds), and charge() hands off only from then on: before
+ * it a catch-up would only look at each kswapd and leave. sim->kswapd_due may
  * be early, never late: a kswapd's clock only grows while it stands, and
  * every change of state resets it to 0 (vmsim_check() verifies this).
  */
