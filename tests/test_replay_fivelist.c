@@ -76,6 +76,13 @@ static vmsim_replay_result same_on_both(const char *what, uint64_t frames) {
              "machine: pgsteal_direct %" PRIu64 ", pswpout %" PRIu64,
              what, frames, f.evictions, f.swap_writes, vm[0], vm[1]);
   assert_true(f.dirty_evictions <= f.evictions);
+  /* Both engines check their invariants while they run, every 997
+   * accesses (see replay()): the machine paces after every access, so
+   * exactly accesses / 997 times; the frames engine after each block of at
+   * most 16 accesses, at the first pacing 997 or more after the last check,
+   * so 997 to 1012 accesses apart. */
+  assert_int_equal(m.checks, m.accesses / 997);
+  assert_in_range(f.checks, f.accesses / 1012, f.accesses / 997);
   return f;
 }
 

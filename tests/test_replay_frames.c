@@ -184,8 +184,12 @@ static void test_traces_tell_models_apart(void **state) {
  * (vmsim_run_options.check_interval), passes throughout: a failing check
  * would make vmsim_replay() return VMSIM_ECORRUPT. That the engine paces
  * itself while it runs shows in the progress report, which the same
- * vmsim__pace_check() makes once, before 500 accesses are done; that the
- * pacing then checks every 500 accesses, test_pace_checks below shows.
+ * vmsim__pace_check() makes once, before 500 accesses are done, and in the
+ * count of checks the result reports: the engine paces after each block of
+ * at most 16 accesses, and checks at the first pacing at least 500
+ * accesses after the last check, so 500 to 515 accesses apart: at most
+ * 12000 / 500 = 24 checks, at least 12000 / 515 = 23.3, so 23 or 24 (an
+ * engine that stopped pacing after its first block would report none).
  */
 struct progress_seen {
   unsigned calls;
@@ -241,6 +245,7 @@ static void test_frames_grow(void **state) {
       /* Progress every 2^20 accesses, so once in 12,000, paced early. */
       assert_int_equal(seen.calls, 1);
       assert_true(seen.first_done < 500);
+      assert_in_range(res.checks, 23, 24);
     }
   }
   trace_facts_free(&tf);

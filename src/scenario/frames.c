@@ -654,6 +654,7 @@ static int frames_replay(struct frames *fs, vmsim_trace *t, struct page_set *see
   if (n < 0)
     return (int)n;
   res->accesses = seq;
+  res->checks = pace.checks;
   return 0;
 }
 

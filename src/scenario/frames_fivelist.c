@@ -482,6 +482,7 @@ static int fl_replay(struct fl_model *m, vmsim_trace *t) {
       return rc;
   }
   m->res->accesses = seq;
+  m->res->checks = pace.checks;
   return 0;
 }
 

@@ -19,12 +19,14 @@
 struct vmsim__pace {
   const vmsim_run_options *opt; /* may be NULL: nothing to do */
   uint64_t next_progress, next_check;
+  uint64_t checks; /* checks run, all passed */
 };
 
 static inline void vmsim__pace_init(struct vmsim__pace *p, const vmsim_run_options *opt) {
   p->opt = opt;
   p->next_progress = 0;
   p->next_check = opt ? opt->check_interval : 0;
+  p->checks = 0;
 }
 
 /* After `done` accesses (of `planned`, UINT64_MAX if unknown): progress
@@ -45,6 +47,7 @@ static inline int vmsim__pace_check(struct vmsim__pace *p, int (*check)(void *, 
     if (rc)
       return vmsim__errf(err, len, rc, "after %" PRIu64 " accesses: %s", done, msg);
     p->next_check = done + opt->check_interval;
+    p->checks++;
   }
   return 0;
 }

@@ -330,6 +330,7 @@ int vmsim_replay(const vmsim_replay_options *opt, vmsim_sim **out_sim, vmsim_rep
   }
   rc = 0;
   res->accesses = seq;
+  res->checks = pace.checks;
   for (uint32_t i = 0; i < rp->nr_pids; i++) {
     vmsim_process_info pi;
     if (vmsim_process_get_info(sim, rp->sim_pids[i], &pi) == 0) {
