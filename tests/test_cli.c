@@ -6,13 +6,24 @@
  */
 #include "cli_test.h"
 
+/* The number right after the first `label` in `out`; fails if either is
+ * missing. */
+static uint64_t u64_after(const char *out, const char *label) {
+  const char *p = strstr(out, label);
+  if (!p)
+    fail_msg("no '%s' in output:\n%s", label, out);
+  const char *num = p + strlen(label);
+  char *end;
+  uint64_t v = strtoull(num, &end, 10);
+  if (end == num)
+    fail_msg("no number after '%s' in output:\n%s", label, out);
+  return v;
+}
+
 static uint64_t json_u64(const char *json, const char *key) {
   char pat[64];
   snprintf(pat, sizeof(pat), "\"%s\": ", key);
-  const char *p = strstr(json, pat);
-  if (!p)
-    fail_msg("no %s in output:\n%s", key, json);
-  return strtoull(p + strlen(pat), NULL, 10);
+  return u64_after(json, pat);
 }
 
 static int setup(void **state) {
@@ -255,13 +266,7 @@ static void test_replay_engines_agree(void **state) {
   assert_int_equal(json_u64(r.out, "swap_writes"), pswpout);
   vmsim(&r, "replay mix.txt --trace-format text --frames 5 --policy fivelist");
   assert_int_equal(r.status, 0);
-  const char *at = strstr(r.out, "swap writes (pswpout)");
-  assert_non_null(at);
-  const char *num = at + strlen("swap writes (pswpout)");
-  char *end;
-  uint64_t shown = strtoull(num, &end, 10);
-  assert_true(end > num); /* a number was there */
-  assert_int_equal(shown, pswpout);
+  assert_int_equal(u64_after(r.out, "swap writes (pswpout)"), pswpout);
 }
 
 /*

@@ -159,6 +159,7 @@ static void test_wake_without_cpu_runs_at_next_access(void **state) {
   for (unsigned i = 0; i < 20; i++)
     assert_ok(vmsim_free_pages(sim, pfn[i], 0));
   assert_int_equal(rt_vmstat(sim, VMSIM_VM_nr_free_pages), 179);
+  assert_int_equal(rt_vmstat(sim, VMSIM_VM_pageoutrun), 0); /* the frees hand nothing off */
 
   rt_touch(sim, 0, pid, RT_REGION(0), 0, 1, true);
   assert_int_equal(rt_vmstat(sim, VMSIM_VM_kswapd_wakeups), 1);
