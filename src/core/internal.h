@@ -229,6 +229,12 @@ const char *vmsim__format_bytes(char *buf, size_t len, uint64_t bytes);
 
 /* kswapd.c: let every kswapd with work run up to simulated time `now`. */
 void vmsim__kswapd_catch_up(vmsim_sim *sim, vmsim_time_t now);
+/* A hand-off point at simulated time `now`: kswapd catches up if it may
+ * have work by then (sim->kswapd_due, see vmsim__kswapd_due()). */
+static inline void vmsim__kswapd_hand_off(vmsim_sim *sim, vmsim_time_t now) {
+  if (unlikely(now >= sim->kswapd_due))
+    vmsim__kswapd_catch_up(sim, now);
+}
 
 /* watermark.c */
 void vmsim__setup_watermarks(vmsim_sim *sim);

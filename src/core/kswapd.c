@@ -187,8 +187,8 @@ void vmsim__kswapd_catch_up(vmsim_sim *sim, vmsim_time_t now) {
 }
 
 /*
- * wakeup_kswapd(): record the request's order and highest zone; wake the
- * thread unless the node is hopeless (kswapd_failures >= 16, until a page
+ * wakeup_kswapd(): record the request's order and highest zone; wake
+ * kswapd unless the node is hopeless (kswapd_failures >= 16, until a page
  * is freed there) or already balanced for the request.
  */
 static void wakeup_kswapd(vmsim_sim *sim, struct vmsim_node *node, unsigned order,

@@ -383,8 +383,7 @@ static ALWAYS_INLINE void charge(vmsim_sim *sim, struct vmsim_mm *mm, uint32_t c
                                  vmsim_time_t cost) {
   mm->time += cost;
   sim->cpu_clock[cpu] += cost;
-  if (unlikely(sim->cpu_clock[cpu] >= sim->kswapd_due))
-    vmsim__kswapd_catch_up(sim, sim->cpu_clock[cpu]);
+  vmsim__kswapd_hand_off(sim, sim->cpu_clock[cpu]);
 }
 
 /* switch_mm(): `cpu` runs `mm`, whose translations it may cache from now. */

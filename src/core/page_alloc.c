@@ -261,8 +261,8 @@ static NOINLINE struct vmsim_page *alloc_slowpath(vmsim_sim *sim,
   if (ac->gfp & VMSIM_GFP_KSWAPD_RECLAIM) {
     wake_all_kswapds(sim, ac);
     /* kswapd has been running alongside: let it catch up to now. */
-    if (sim->kswapd_pending && sim->current_cpu < sim->nr_cpus)
-      vmsim__kswapd_catch_up(sim, sim->cpu_clock[sim->current_cpu]);
+    if (sim->current_cpu < sim->nr_cpus)
+      vmsim__kswapd_hand_off(sim, sim->cpu_clock[sim->current_cpu]);
   }
   if ((p = get_page_from_freelist(sim, ac, VMSIM_WMARK_MIN, alloc_high)))
     return p;

@@ -21,17 +21,16 @@ int64_t vmsim__oom_badness(const vmsim_sim *sim, const struct vmsim_mm *mm, uint
 /* kswapd.c */
 int vmsim__kswapd_init(vmsim_sim *sim);
 void vmsim__kswapd_fini(vmsim_sim *sim);
-/* Let every kswapd with work run up to simulated time `now`. */
-void vmsim__kswapd_catch_up(vmsim_sim *sim, vmsim_time_t now);
 /*
  * The earliest time at which a hand-off could find work for some kswapd:
  * a nap's end, a running kswapd's clock (it runs once the CPU's time has
  * reached it), 0 for one that is on the CPU now, and never (UINT64_MAX)
  * while all sleep. A catch-up leaves it in sim->kswapd_due (UINT64_MAX
- * too without kswapds), and charge() hands off only from then on: before
- * it a catch-up would only look at each kswapd and leave. sim->kswapd_due may
- * be early, never late: a kswapd's clock only grows while it stands, and
- * every change of state resets it to 0 (vmsim_check() verifies this).
+ * too without kswapds), and vmsim__kswapd_hand_off() hands off only from
+ * then on: before it a catch-up would only look at each kswapd and leave.
+ * sim->kswapd_due may be early, never late: a kswapd's clock only grows
+ * while it stands, and every change of state resets it to 0 (vmsim_check()
+ * verifies this).
  */
 vmsim_time_t vmsim__kswapd_due(const vmsim_sim *sim);
 bool vmsim__pgdat_balanced(const vmsim_sim *sim, const struct vmsim_node *node, unsigned order,

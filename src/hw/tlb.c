@@ -32,13 +32,16 @@ static int level_init(struct vmsim_tlb_level *lv, uint32_t entries, uint32_t way
   uint32_t sets = ways ? entries / ways : 0;
   if (sets == 0 || sets * ways != entries || (sets & (sets - 1)) != 0)
     return VMSIM_EINVAL;
-  unsigned bits = 0;
-  while (filtered && (UINT64_C(1) << bits) < (uint64_t)entries * VMSIM_TLB_PRESENT_PER_WAY)
-    bits++;
+  if (filtered) {
+    unsigned bits = 0;
+    while ((UINT64_C(1) << bits) < (uint64_t)entries * VMSIM_TLB_PRESENT_PER_WAY)
+      bits++;
+    lv->present = vmsim__calloc((size_t)1 << bits, 1);
+    lv->present_shift = 64 - bits;
+  }
   lv->tags = vmsim__malloc((size_t)entries * sizeof(*lv->tags));
   lv->stamps = vmsim__calloc(entries, sizeof(*lv->stamps));
   lv->ents = vmsim__calloc(entries, sizeof(*lv->ents));
-  lv->present = filtered ? vmsim__calloc((size_t)1 << bits, 1) : NULL;
   if (!lv->tags || !lv->stamps || !lv->ents || (filtered && !lv->present)) {
     level_destroy(lv);
     return VMSIM_ENOMEM;
@@ -47,7 +50,6 @@ static int level_init(struct vmsim_tlb_level *lv, uint32_t entries, uint32_t way
     lv->tags[i] = VMSIM_TLB_TAG_INVALID;
   lv->set_mask = sets - 1;
   lv->ways = ways;
-  lv->present_shift = filtered ? 64 - bits : 0;
   return 0;
 }
 

@@ -19,16 +19,9 @@
 #include <limits.h>
 #include <unistd.h>
 
-/*
- * Every format, oracleGeneral files included, is read() into a buffer that
- * stays in the host's L2 cache (half of a 256 KiB one), where the parser
- * finds it. oracleGeneral files used to be mapped a 16 MiB window at a time,
- * which saved the kernel's copy but cost more than it saved: a page fault
- * per 64 KiB (fault-around), a TLB miss per 4 KiB page (a two-dimensional
- * walk on a VM) and a cache miss per line, stalling the frames replay's
- * decode loop, plus the window's pages in the resident set. The copy runs
- * through the kernel's direct map at full bandwidth instead.
- */
+/* Every format, oracleGeneral files included, is read() into a buffer that
+ * stays in the host's L2 cache, where the parser finds it (why not mapped:
+ * docs/performance.md, the sixth round). */
 #define DEFAULT_BUFFER_SIZE ((size_t)128 << 10)
 #define ORACLE_RECORD_SIZE 24
 /* Object ids map to pages: id << VMSIM_PAGE_SHIFT must stay below 2^47. */
