@@ -180,9 +180,10 @@ typedef struct vmsim_replay_result {
    * pswpout: a page's first eviction, and any eviction of a page changed
    * since its swap copy). 0 for the textbook models, which have no swap. */
   uint64_t swap_writes;
-  /* Invariant checks run while replaying (vmsim_run_options.check_interval),
-   * every one passed: the machine's vmsim_check(), or the frames engine's
-   * own check of its tables. */
+  /* Invariant checks run while replaying, one per check_interval accesses
+   * of vmsim_run_options (not the frames engine's final one), every one
+   * passed: the machine's vmsim_check(), or the frames engine's own check
+   * of its tables. */
   uint64_t checks;
 } vmsim_replay_result;
 
