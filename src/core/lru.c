@@ -67,9 +67,35 @@ void vmsim_lru_add_tail(vmsim_lruvec *lv, unsigned lru, struct vmsim_page *page)
   lru_insert(lv, lru, page, true);
 }
 
+/*
+ * Hints for a scan that took `page` from the tail of its list: reclaim
+ * (isolation, the active list's aging) scans from the tail, so the pages
+ * before it are likely the next to go. The one after next (whose struct
+ * the previous tail's departure fetched) gets its PTE and swap slot
+ * fetched now, two pages ahead of their rmap walk and swap_duplicate, and
+ * the page before it its struct: the work on a page found referenced is
+ * too short to hide a miss started one page ahead. The list is a chain, so
+ * the structs come one hop a page. Hints only: they change nothing.
+ */
+static void scan_ahead(vmsim_sim *sim, vmsim_pfn_t prev) {
+  if (prev == VMSIM_PFN_NONE)
+    return;
+  const struct vmsim_page *next = &sim->mem_map[prev];
+  if (next->lru_prev == VMSIM_PFN_NONE)
+    return;
+  const struct vmsim_page *after = &sim->mem_map[next->lru_prev];
+  vmsim__rmap_prefetch(sim, after);
+  if (vmsim_page_test(after, VMSIM_PG_swapcache))
+    vmsim__swap_prefetch(sim, after->swap);
+  if (after->lru_prev != VMSIM_PFN_NONE)
+    __builtin_prefetch(&sim->mem_map[after->lru_prev]);
+}
+
 void vmsim_lru_del(vmsim_lruvec *lv, struct vmsim_page *page) {
   if (vmsim_page_test_and_clear(page, VMSIM_PG_lru)) {
     unsigned lru = page->private;
+    if (page->lru_next == VMSIM_PFN_NONE) /* the tail: a scan, most likely */
+      scan_ahead(lv->sim, page->lru_prev);
     vmsim_list_del(lv->sim->mem_map, &lv->lists[lru], vmsim__page_to_pfn(lv->sim, page));
     account(lv, lru, page, -1);
     page->private = 0;
@@ -90,24 +116,7 @@ int vmsim_lru_isolate(vmsim_lruvec *lv, vmsim_scan_control *sc, struct vmsim_pag
     return VMSIM_EINVAL;
   if (vmsim_page_zonenum(page) > sc->reclaim_idx)
     return VMSIM_EAGAIN;
-  vmsim_pfn_t prev = page->lru_prev;
   vmsim_lru_del(lv, page);
-  /* Reclaim scans from the tail, so the pages before this one are likely
-   * the next to be isolated. The one after next (whose struct vmsim_page
-   * the previous isolation fetched) gets its PTE and swap slot fetched now,
-   * two pages ahead of their rmap walk and swap_duplicate, and the page
-   * before it its struct: a walk of a page just found referenced is too
-   * short to hide a miss started one page ahead. Hints only, they change
-   * nothing. */
-  const struct vmsim_page *next = prev != VMSIM_PFN_NONE ? &sim->mem_map[prev] : NULL;
-  if (next && next->lru_prev != VMSIM_PFN_NONE) {
-    const struct vmsim_page *after = &sim->mem_map[next->lru_prev];
-    vmsim__rmap_prefetch(sim, after);
-    if (vmsim_page_test(after, VMSIM_PG_swapcache))
-      vmsim__swap_prefetch(sim, after->swap);
-    if (after->lru_prev != VMSIM_PFN_NONE)
-      __builtin_prefetch(&sim->mem_map[after->lru_prev]);
-  }
   bool anon = page_is_anon(page);
   vmsim_page_set(page, VMSIM_PG_isolated);
   sim->vmstat[anon ? VMSIM_VM_nr_isolated_anon : VMSIM_VM_nr_isolated_file]++;
