@@ -149,6 +149,7 @@ static void level_flush_tag(struct vmsim_tlb_level *lv, uint64_t tag) {
   /* A level holds a tag at most once (a fill replaces its own tag). */
   size_t base = vmsim__tlb_level_set(lv, tag), ways = lv->ways;
   const uint64_t *tags = lv->tags + base;
+#pragma GCC unroll 4
   for (size_t w = 0; w < ways; w++) {
     if (tags[w] == tag) {
       invalidate(lv, base + w);

@@ -143,6 +143,7 @@ static inline size_t vmsim__tlb_level_find(const struct vmsim_tlb_level *lv, siz
 static inline size_t vmsim__tlb_level_victim(const struct vmsim_tlb_level *lv, size_t base) {
   size_t victim = base;
   uint64_t oldest = lv->stamps[base];
+#pragma GCC unroll 4
   for (size_t i = base + 1; i < base + lv->ways; i++) {
     bool older = lv->stamps[i] < oldest;
     victim = older ? i : victim;
@@ -176,6 +177,7 @@ static inline struct vmsim_tlb_entry *vmsim__tlb_level_put(struct vmsim_tlb_leve
 static inline struct vmsim_tlb_entry *vmsim__tlb_level_probe(struct vmsim_tlb_level *lv,
                                                              uint64_t tag) {
   size_t base = vmsim__tlb_level_set(lv, tag);
+#pragma GCC unroll 4
   for (size_t i = base; i < base + lv->ways; i++) {
     if (lv->tags[i] == tag) {
       lv->stamps[i] = vmsim__tlb_tick(lv);
