@@ -215,7 +215,10 @@ VMSIM_EXPORT unsigned vmsim_page_lru(const struct vmsim_page *page);
  * otherwise (so do vmsim_lru_add_tail and vmsim_lru_move). */
 VMSIM_EXPORT void vmsim_lru_add(vmsim_lruvec *lruvec, unsigned lru, struct vmsim_page *page);
 VMSIM_EXPORT void vmsim_lru_add_tail(vmsim_lruvec *lruvec, unsigned lru, struct vmsim_page *page);
-/* Take a page off its list (or out of isolation). */
+/* Take a page off its list (or out of isolation). A page taken from a
+ * list's tail has the pages before it fetched into the host's cache (their
+ * structs, PTEs and swap slots): a scan that walks from the tail, taking
+ * or moving each page it looks at, runs ahead of its misses for free. */
 VMSIM_EXPORT void vmsim_lru_del(vmsim_lruvec *lruvec, struct vmsim_page *page);
 /* Move a listed page to the head (or tail) of list `lru` (may be its own). */
 VMSIM_EXPORT void vmsim_lru_move(vmsim_lruvec *lruvec, struct vmsim_page *page, unsigned lru,
