@@ -403,6 +403,73 @@ static void test_alloc_failure(void **state) {
   assert_int_equal(live_allocs(), live0);
 }
 
+/* The walk of pgtable.h done by hand from the PGD, remembering nothing:
+ * the slot of `vaddr` (or NULL) and the tables read (see pte_lookup). */
+static vmsim_pte_t *walk_by_hand(const struct vmsim_pgtable *pt, uint64_t vaddr, unsigned *levels) {
+  const struct vmsim_pgdir *pud = pt->pgd->entry[(vaddr >> 39) & 511];
+  if (!pud)
+    return *levels = 1, NULL;
+  const struct vmsim_pgdir *pmd = pud->entry[(vaddr >> 30) & 511];
+  if (!pmd)
+    return *levels = 2, NULL;
+  vmsim_pte_t *leaf = pmd->entry[(vaddr >> 21) & 511];
+  if (!leaf)
+    return *levels = 3, NULL;
+  return *levels = 4, &leaf[(vaddr >> 12) & 511];
+}
+
+/*
+ * The lookup remembers the last gigabyte's PMD table (pgtable.h): it must
+ * forget it when that table is freed, and never answer other than the
+ * walk by hand. First by hand: 0x1000 and 1 GiB + 0x1000 mapped, a lookup
+ * of 0x1000 remembers gigabyte 0; unmapping 0x1000 empties its leaf, then
+ * gigabyte 0's PMD (the PUD stays, for gigabyte 1): the next lookup of
+ * 0x1000 reads the PGD and the PUD only and finds nothing. Then 20,000
+ * random maps, unmaps and lookups over pages in 3 gigabytes of 2 PGD
+ * entries (few enough pages that tables empty and go often), each lookup
+ * against the walk by hand. Under ASan a stale PMD pointer is also a
+ * use after free.
+ */
+static void test_lookup_remembers_pmd(void **state) {
+  (void)state;
+  struct vmsim_pgtable pt;
+  unsigned levels, want_levels;
+  assert_ok(vmsim__pgtable_init(&pt));
+  map(&pt, KIB(4), vmsim_pte_mk(1, 0));
+  map(&pt, GIB(1) + KIB(4), vmsim_pte_mk(2, 0));
+  assert_non_null(vmsim__pte_lookup(&pt, KIB(4), &levels));
+  assert_int_equal(pt.pmd_gb, 0);
+  unmap(&pt, KIB(4));
+  assert_true(pt.pmd_gb == VMSIM_PMD_GB_NONE);
+  assert_null(vmsim__pte_lookup(&pt, KIB(4), &levels));
+  assert_int_equal(levels, 2);
+  assert_int_equal(pt.nr_tables, 4); /* PGD, PUD, gigabyte 1's PMD and leaf */
+
+  static const uint64_t base[3] = {0, GIB(1), PGD_SPAN * 3 + GIB(5)};
+  bool mapped[3][64] = {{false}};
+  uint64_t x = 0x9e3779b97f4a7c15;
+  for (int op = 0; op < 20000; op++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+    unsigned g = (unsigned)(x % 3), k = (unsigned)(x >> 8) % 64;
+    /* 64 pages: 8 in each of 8 leaf tables (2 MiB apart) */
+    uint64_t vaddr = base[g] + MIB(2) * (k / 8) + KIB(4) * (k % 8);
+    vmsim_pte_t *want = walk_by_hand(&pt, vaddr, &want_levels);
+    vmsim_pte_t *got = vmsim__pte_lookup(&pt, vaddr, &levels);
+    if (got != want || levels != want_levels)
+      fail_msg("op %d: lookup of %#" PRIx64 " gave %p (%u tables), by hand %p (%u)", op, vaddr,
+               (void *)got, levels, (void *)want, want_levels);
+    if ((x >> 40) & 1) {
+      if (!mapped[g][k])
+        map(&pt, vaddr, vmsim_pte_mk(k + 1, 0));
+      mapped[g][k] = true;
+    } else if (mapped[g][k]) {
+      unmap(&pt, vaddr);
+      mapped[g][k] = false;
+    }
+  }
+  vmsim__pgtable_destroy(&pt);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_present_encoding),
@@ -416,6 +483,7 @@ int main(void) {
     cmocka_unit_test(test_walk_stop),
     cmocka_unit_test(test_va_limit),
     cmocka_unit_test(test_alloc_failure),
+    cmocka_unit_test(test_lookup_remembers_pmd),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

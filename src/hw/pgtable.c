@@ -38,6 +38,7 @@ static inline uint16_t *child_count(struct pt_path *p, unsigned l) {
 
 int vmsim__pgtable_init(struct vmsim_pgtable *pt) {
   pt->pgd = vmsim__calloc(1, sizeof(*pt->pgd));
+  pt->pmd_gb = VMSIM_PMD_GB_NONE;
   if (!pt->pgd)
     return VMSIM_ENOMEM;
   pt->nr_tables = 1;
@@ -60,6 +61,7 @@ void vmsim__pgtable_destroy(struct vmsim_pgtable *pt) {
   if (pt->pgd)
     free_table(pt->pgd, PGD_LEVEL);
   pt->pgd = NULL;
+  pt->pmd_gb = VMSIM_PMD_GB_NONE;
   pt->nr_tables = 0;
 }
 
@@ -91,6 +93,8 @@ static inline vmsim_pte_t *path_leaf(const struct pt_path *p) {
  */
 static void unlink_empty(struct vmsim_pgtable *pt, struct pt_path *p, unsigned l) {
   for (;; l--) {
+    if (l < PMD_LEVEL) /* a PMD table, or a PUD table above one, goes */
+      pt->pmd_gb = VMSIM_PMD_GB_NONE;
     vmsim__free(p->dir[l]->entry[p->idx[l]]);
     p->dir[l]->entry[p->idx[l]] = NULL;
     pt->nr_tables--;

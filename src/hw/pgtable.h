@@ -115,11 +115,25 @@ struct vmsim_pgdir {
   uint16_t nr_used[VMSIM_PT_ENTRIES];
 };
 
-/* One address space's page tables. The caller owns the struct. */
+/*
+ * One address space's page tables. The caller owns the struct.
+ *
+ * The PMD table of the last gigabyte a lookup went through is remembered
+ * (pmd_gb, pmd), so that the next lookup in it reads two tables, not four:
+ * a process's mappings are usually a few gigabytes at most, and each
+ * fault walks the tables several times (the TLB miss, the fault, the
+ * rmap walks of reclaim, the hints). The simulated walk still reads four
+ * (*levels below). Freeing any upper table forgets it.
+ */
+#define VMSIM_PMD_GB_NONE UINT64_MAX
 struct vmsim_pgtable {
   struct vmsim_pgdir *pgd;
+  uint64_t pmd_gb;          /* vaddr >> VMSIM_PUD_SHIFT of pmd, or VMSIM_PMD_GB_NONE */
+  struct vmsim_pgdir *pmd;  /* that gigabyte's PMD table */
   uint64_t nr_tables; /* page-table pages allocated, all levels, PGD included */
 };
+/* The reach of a PUD entry, hence of a PMD table: 1 GiB. */
+#define VMSIM_PUD_SHIFT (VMSIM_PAGE_SHIFT + 2 * VMSIM_PT_INDEX_BITS)
 
 /* Allocate the PGD. Errors: VMSIM_ENOMEM. */
 int vmsim__pgtable_init(struct vmsim_pgtable *pt);
@@ -138,10 +152,18 @@ static inline vmsim_pte_t *vmsim__pte_lookup(struct vmsim_pgtable *pt, uint64_t 
    * prefetch each do one per access; the upper tables are few and cached. */
   void *t = NULL;
   unsigned l = 0;
-  if (likely(vaddr < VMSIM_VA_LIMIT)) {
-    for (t = pt->pgd; l < VMSIM_PT_LEVELS - 1; l++)
+  if (likely(vaddr >> VMSIM_PUD_SHIFT == pt->pmd_gb)) { /* below VMSIM_VA_LIMIT */
+    t = pt->pmd->entry[vmsim__pt_index(vaddr, VMSIM_PT_LEVELS - 2)];
+    l = t ? VMSIM_PT_LEVELS : VMSIM_PT_LEVELS - 1;
+  } else if (likely(vaddr < VMSIM_VA_LIMIT)) {
+    for (t = pt->pgd; l < VMSIM_PT_LEVELS - 1; l++) {
+      if (l == VMSIM_PT_LEVELS - 2) {
+        pt->pmd_gb = vaddr >> VMSIM_PUD_SHIFT;
+        pt->pmd = t;
+      }
       if (!(t = ((struct vmsim_pgdir *)t)->entry[vmsim__pt_index(vaddr, l)]))
         break;
+    }
     l++; /* tables read: the upper ones, then the leaf if there was one */
   }
   if (levels)
