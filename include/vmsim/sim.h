@@ -13,7 +13,10 @@
 
 VMSIM_BEGIN_DECLS
 
-/* A simulated machine. Opaque; created and destroyed by the library. */
+/* A simulated machine. Opaque; created and destroyed by the library. One
+ * host thread at a time may use a machine, even through functions that
+ * take it const (they may update host-side caches, such as the page-table
+ * lookup's); distinct machines share nothing and may run in parallel. */
 typedef struct vmsim_sim vmsim_sim;
 
 /*
