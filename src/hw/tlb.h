@@ -121,20 +121,35 @@ static inline size_t vmsim__tlb_level_set(const struct vmsim_tlb_level *lv, uint
  * first smallest stamp is the first invalid way, else the least recently
  * used. One pass does both: an L1 miss is usually followed by a refill.
  */
+static ALWAYS_INLINE bool vmsim__tlb_way_find(const struct vmsim_tlb_level *lv, size_t i,
+                                               uint64_t tag, uint64_t *oldest, size_t *victim) {
+  if (lv->tags[i] == tag)
+    return true;
+  /* Without branches (cmov): the oldest way moves at every refill. */
+  bool older = lv->stamps[i] < *oldest;
+  *victim = older ? i : *victim;
+  *oldest = older ? lv->stamps[i] : *oldest;
+  return false;
+}
+
 static inline size_t vmsim__tlb_level_find(const struct vmsim_tlb_level *lv, size_t base,
                                            uint64_t tag, size_t *victim) {
   uint64_t oldest = UINT64_MAX;
+  size_t i = base, end = base + lv->ways;
   *victim = base;
-  /* Unrolled: no loop branches between the ways of a 4-way L1 set. */
+  if (likely(lv->ways % 4 == 0)) {
+    /* Whole groups of four ways (the L1's 4): no loop branch in a group,
+     * and none at all for a 4-way set, where every access probes. */
+    for (; i < end; i += 4)
 #pragma GCC unroll 4
-  for (size_t i = base; i < base + lv->ways; i++) {
-    if (lv->tags[i] == tag)
-      return i;
-    /* Without branches (cmov): the oldest way moves at every refill. */
-    bool older = lv->stamps[i] < oldest;
-    *victim = older ? i : *victim;
-    oldest = older ? lv->stamps[i] : oldest;
+      for (size_t k = 0; k < 4; k++)
+        if (vmsim__tlb_way_find(lv, i + k, tag, &oldest, victim))
+          return i + k;
+    return SIZE_MAX;
   }
+  for (; i < end; i++)
+    if (vmsim__tlb_way_find(lv, i, tag, &oldest, victim))
+      return i;
   return SIZE_MAX;
 }
 
