@@ -16,7 +16,7 @@ VMSIM_BEGIN_DECLS
 /* A simulated machine. Opaque; created and destroyed by the library. One
  * host thread at a time may use a machine, even through functions that
  * take it const (they may update host-side caches, such as the page-table
- * lookup's); distinct machines share nothing and may run in parallel. */
+ * lookup's); distinct machines may run in parallel, a thread each. */
 typedef struct vmsim_sim vmsim_sim;
 
 /*

@@ -141,34 +141,50 @@ int vmsim__pgtable_init(struct vmsim_pgtable *pt);
 void vmsim__pgtable_destroy(struct vmsim_pgtable *pt);
 
 /*
+ * The PMD table of `vaddr`'s gigabyte, found from the PGD and remembered
+ * (see struct vmsim_pgtable): vmsim__pte_lookup() when the remembered one
+ * is another gigabyte's. NULL if a table on the way is absent or vaddr >=
+ * VMSIM_VA_LIMIT, with *read set to the tables read (1 or 2; 0 out of
+ * range).
+ */
+static inline struct vmsim_pgdir *vmsim__pmd_walk(struct vmsim_pgtable *pt, uint64_t vaddr,
+                                                  unsigned *read) {
+  _Static_assert(VMSIM_PT_LEVELS == 4, "PGD, PUD, PMD, leaf");
+  if (unlikely(vaddr >= VMSIM_VA_LIMIT))
+    return *read = 0, NULL;
+  struct vmsim_pgdir *pud = pt->pgd->entry[vmsim__pt_index(vaddr, 0)];
+  if (!pud)
+    return *read = 1, NULL;
+  struct vmsim_pgdir *pmd = pud->entry[vmsim__pt_index(vaddr, 1)];
+  if (!pmd)
+    return *read = 2, NULL;
+  pt->pmd_gb = vaddr >> VMSIM_PUD_SHIFT;
+  return pt->pmd = pmd;
+}
+
+/*
  * The PTE slot for `vaddr`, or NULL if a table on the way is absent or
  * vaddr >= VMSIM_VA_LIMIT. *levels (if not NULL) is set to the number of
- * tables read: 4 when the leaf was reached, 1..3 when the walk stopped at
- * an absent entry, 0 for an address out of range.
+ * tables the walk reads: 4 when the leaf was reached, 1..3 when it stopped
+ * at an absent entry, 0 for an address out of range (the remembered PMD
+ * table saves the host two reads, not the simulated walk).
  */
 static inline vmsim_pte_t *vmsim__pte_lookup(struct vmsim_pgtable *pt, uint64_t vaddr,
                                              unsigned *levels) {
   /* Inline: the TLB-miss walk, the fault handler, the rmap walk and replay's
-   * prefetch each do one per access; the upper tables are few and cached. */
-  void *t = NULL;
-  unsigned l = 0;
-  if (likely(vaddr >> VMSIM_PUD_SHIFT == pt->pmd_gb)) { /* below VMSIM_VA_LIMIT */
-    t = pt->pmd->entry[vmsim__pt_index(vaddr, VMSIM_PT_LEVELS - 2)];
-    l = t ? VMSIM_PT_LEVELS : VMSIM_PT_LEVELS - 1;
-  } else if (likely(vaddr < VMSIM_VA_LIMIT)) {
-    for (t = pt->pgd; l < VMSIM_PT_LEVELS - 1; l++) {
-      if (l == VMSIM_PT_LEVELS - 2) {
-        pt->pmd_gb = vaddr >> VMSIM_PUD_SHIFT;
-        pt->pmd = t;
-      }
-      if (!(t = ((struct vmsim_pgdir *)t)->entry[vmsim__pt_index(vaddr, l)]))
-        break;
-    }
-    l++; /* tables read: the upper ones, then the leaf if there was one */
+   * prefetch each do one per access. */
+  const struct vmsim_pgdir *pmd = pt->pmd;
+  unsigned read;
+  if (unlikely(vaddr >> VMSIM_PUD_SHIFT != pt->pmd_gb) &&
+      !(pmd = vmsim__pmd_walk(pt, vaddr, &read))) {
+    if (levels)
+      *levels = read;
+    return NULL;
   }
+  vmsim_pte_t *leaf = pmd->entry[vmsim__pt_index(vaddr, VMSIM_PT_LEVELS - 2)];
   if (levels)
-    *levels = l;
-  return t ? (vmsim_pte_t *)t + vmsim__pt_index(vaddr, VMSIM_PT_LEVELS - 1) : NULL;
+    *levels = leaf ? VMSIM_PT_LEVELS : VMSIM_PT_LEVELS - 1;
+  return leaf ? leaf + vmsim__pt_index(vaddr, VMSIM_PT_LEVELS - 1) : NULL;
 }
 
 /*

@@ -114,6 +114,25 @@ static inline size_t vmsim__tlb_level_set(const struct vmsim_tlb_level *lv, uint
   return (size_t)(tag & lv->set_mask) * lv->ways;
 }
 
+/* Way `i` becomes *victim if its stamp is below *oldest (without
+ * branches, cmov: the oldest way moves at every refill). */
+static ALWAYS_INLINE void vmsim__tlb_way_older(const struct vmsim_tlb_level *lv, size_t i,
+                                               uint64_t *oldest, size_t *victim) {
+  bool older = lv->stamps[i] < *oldest;
+  *victim = older ? i : *victim;
+  *oldest = older ? lv->stamps[i] : *oldest;
+}
+
+/* One way of vmsim__tlb_level_find(): true if way `i` holds `tag`, else
+ * it is weighed as the victim. */
+static ALWAYS_INLINE bool vmsim__tlb_way_find(const struct vmsim_tlb_level *lv, size_t i,
+                                               uint64_t tag, uint64_t *oldest, size_t *victim) {
+  if (lv->tags[i] == tag)
+    return true;
+  vmsim__tlb_way_older(lv, i, oldest, victim);
+  return false;
+}
+
 /*
  * The way of `tag` in the set of `lv` that starts at `base`, else SIZE_MAX;
  * either way, in *victim, the way to replace if the tag is not there.
@@ -121,17 +140,6 @@ static inline size_t vmsim__tlb_level_set(const struct vmsim_tlb_level *lv, uint
  * first smallest stamp is the first invalid way, else the least recently
  * used. One pass does both: an L1 miss is usually followed by a refill.
  */
-static ALWAYS_INLINE bool vmsim__tlb_way_find(const struct vmsim_tlb_level *lv, size_t i,
-                                               uint64_t tag, uint64_t *oldest, size_t *victim) {
-  if (lv->tags[i] == tag)
-    return true;
-  /* Without branches (cmov): the oldest way moves at every refill. */
-  bool older = lv->stamps[i] < *oldest;
-  *victim = older ? i : *victim;
-  *oldest = older ? lv->stamps[i] : *oldest;
-  return false;
-}
-
 static inline size_t vmsim__tlb_level_find(const struct vmsim_tlb_level *lv, size_t base,
                                            uint64_t tag, size_t *victim) {
   uint64_t oldest = UINT64_MAX;
@@ -159,11 +167,8 @@ static inline size_t vmsim__tlb_level_victim(const struct vmsim_tlb_level *lv, s
   size_t victim = base;
   uint64_t oldest = lv->stamps[base];
 #pragma GCC unroll 4
-  for (size_t i = base + 1; i < base + lv->ways; i++) {
-    bool older = lv->stamps[i] < oldest;
-    victim = older ? i : victim;
-    oldest = older ? lv->stamps[i] : oldest;
-  }
+  for (size_t i = base + 1; i < base + lv->ways; i++)
+    vmsim__tlb_way_older(lv, i, &oldest, &victim);
   return victim;
 }
 
