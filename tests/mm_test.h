@@ -26,16 +26,20 @@
  * `nr_cpus` CPUs and the default TLBs (L1 64 entries 4-way = 16 sets; STLB
  * 1536 entries 12-way = 128 sets), costs, policy (clock) and swap device.
  * The tests use far fewer frames than the watermarks leave free, so no
- * reclaim runs.
+ * reclaim runs. small_config() writes its configuration, small_sim()
+ * creates it.
  */
+static inline void small_config(vmsim_config *cfg, uint32_t nr_cpus) {
+  vmsim_config_default(cfg);
+  cfg->nodes[0].pages = 4096;
+  cfg->nodes[0].zone_pages[VMSIM_ZONE_DMA] = 0;
+  cfg->nodes[0].zone_pages[VMSIM_ZONE_DMA32] = 0;
+  cfg->nodes[0].zone_pages[VMSIM_ZONE_NORMAL] = VMSIM_ZONE_REST;
+  cfg->nodes[0].nr_cpus = nr_cpus;
+}
 static inline vmsim_sim *small_sim(uint32_t nr_cpus) {
   vmsim_config cfg;
-  vmsim_config_default(&cfg);
-  cfg.nodes[0].pages = 4096;
-  cfg.nodes[0].zone_pages[VMSIM_ZONE_DMA] = 0;
-  cfg.nodes[0].zone_pages[VMSIM_ZONE_DMA32] = 0;
-  cfg.nodes[0].zone_pages[VMSIM_ZONE_NORMAL] = VMSIM_ZONE_REST;
-  cfg.nodes[0].nr_cpus = nr_cpus;
+  small_config(&cfg, nr_cpus);
   vmsim_sim *sim = NULL;
   assert_ok(vmsim_sim_create(&sim, &cfg));
   return sim;
@@ -174,7 +178,7 @@ static inline bool rmap_has(const vmsim_sim *sim, const struct vmsim_page *page,
 static inline enum vmsim_lru_kind lru_kind(vmsim_sim *sim, const struct vmsim_page *page) {
   assert_true(vmsim_page_test(page, VMSIM_PG_lru));
   const vmsim_lruvec *lv = sim->nodes[vmsim_page_nid(page)].lruvec;
-  return lv->ops->list_kinds[page->private];
+  return lv->ops->list_kinds[vmsim_page_lru(page)];
 }
 
 /* The file page `index` in the page cache, or NULL. */

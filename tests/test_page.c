@@ -10,7 +10,8 @@
 _Static_assert(sizeof(struct vmsim_page) <= 64, "struct vmsim_page must fit in 64 bytes");
 /* The zone id lives in the top byte: node * VMSIM_NR_ZONES + zone must fit. */
 _Static_assert(VMSIM_MAX_NODES * VMSIM_NR_ZONES <= 256, "zone id must fit in 8 bits");
-_Static_assert(VMSIM_NR_PAGEFLAGS <= VMSIM_PAGE_ZONEID_SHIFT, "page flags overlap the zone id");
+_Static_assert(VMSIM_NR_PAGEFLAGS <= VMSIM_PAGE_LRU_SHIFT, "page flags overlap the list index");
+_Static_assert(VMSIM_PAGE_LRU_MASK >> VMSIM_PAGE_ZONEID_SHIFT == 0, "the list index overlaps the zone id");
 
 #define NPAGES 16
 

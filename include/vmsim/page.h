@@ -38,15 +38,20 @@ enum vmsim_pageflag {
   VMSIM_NR_PAGEFLAGS
 };
 
-/* The top 8 bits of flags hold the page's zone: node * VMSIM_NR_ZONES + zone. */
+/* The top 8 bits of flags hold the page's zone: node * VMSIM_NR_ZONES + zone.
+ * Bits 20..23 hold the index of the LRU list the page is on while PG_lru
+ * (the core's: read it with vmsim_page_lru()). */
 #define VMSIM_PAGE_ZONEID_SHIFT 24
+#define VMSIM_PAGE_LRU_SHIFT 20
+#define VMSIM_PAGE_LRU_MASK (UINT32_C(15) << VMSIM_PAGE_LRU_SHIFT)
 #define VMSIM_PAGE_FLAGS_MASK ((UINT32_C(1) << VMSIM_PAGE_ZONEID_SHIFT) - 1)
 
 struct vmsim_page {
   uint32_t flags;        /* VMSIM_PG_* bits, zone id in the top byte */
   int32_t refcount;      /* references held (0 when free) */
   int32_t mapcount;      /* number of PTEs that map the page */
-  uint32_t private;      /* buddy order while free; else owner-specific */
+  uint32_t private;      /* buddy order while free; the core's scan hint while
+                            on an LRU list (PG_lru); else owner-specific */
   vmsim_pfn_t lru_next;  /* list links (pfns), VMSIM_PFN_NONE at the ends */
   vmsim_pfn_t lru_prev;
   uint32_t mapping;      /* anon owner id or file id (0 = none) */

@@ -117,7 +117,7 @@ static void check_lru(struct checker *c) {
         struct vmsim_page *p = &sim->mem_map[pfn];
         CHECK(c, p->lru_prev == prev, "lru: pfn %u on list '%s' has a broken back link", pfn,
               lv->ops->list_names[l]);
-        CHECK(c, vmsim_page_test(p, VMSIM_PG_lru) && p->private == l,
+        CHECK(c, vmsim_page_test(p, VMSIM_PG_lru) && vmsim_page_lru(p) == l,
               "lru: pfn %u is on list '%s' but its page says otherwise", pfn,
               lv->ops->list_names[l]);
         CHECK(c, vmsim_page_test(p, VMSIM_PG_active) ==

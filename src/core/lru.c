@@ -4,7 +4,8 @@
  * list helpers policies call, and the hooks through which the fault path
  * hands pages to the policy.
  *
- * While a page is on a list (PG_lru), `private` holds the list's index. The
+ * While a page is on a list (PG_lru), bits of its flags hold the list's
+ * index and `private` a scan hint (see scan_ahead()). The
  * core keeps, per node, the number of listed pages by anon/file and list
  * kind, and the vmstat nr_{in,}active_{anon,file} / nr_unevictable /
  * nr_isolated_* counters, so that policies cannot get them wrong.
@@ -40,14 +41,47 @@ static void unisolate(vmsim_lruvec *lv, struct vmsim_page *page) {
     lv->sim->vmstat[page_is_anon(page) ? VMSIM_VM_nr_isolated_anon : VMSIM_VM_nr_isolated_file]--;
 }
 
+_Static_assert(VMSIM_NR_PAGEFLAGS <= VMSIM_PAGE_LRU_SHIFT, "page flags overlap the list index");
+_Static_assert(VMSIM_MAX_LRU_LISTS <= (VMSIM_PAGE_LRU_MASK >> VMSIM_PAGE_LRU_SHIFT) + 1,
+               "the list index does not fit its bits of the page flags");
+
+static unsigned page_lru(const struct vmsim_page *page) {
+  return (page->flags & VMSIM_PAGE_LRU_MASK) >> VMSIM_PAGE_LRU_SHIFT;
+}
+static void set_page_lru(struct vmsim_page *page, unsigned lru) {
+  page->flags = (page->flags & ~VMSIM_PAGE_LRU_MASK) | (uint32_t)lru << VMSIM_PAGE_LRU_SHIFT;
+}
+
+/*
+ * `page` joins the head of `lru`: the page that joined VMSIM_LRU_SKIP adds
+ * ago, if still on the list, links to it. A scan from the tail that is
+ * steady (pages leave from the tail in the order they joined) then finds
+ * in each page it takes the page VMSIM_LRU_SKIP places ahead.
+ */
+static void note_added(vmsim_lruvec *lv, unsigned lru, struct vmsim_page *page, vmsim_pfn_t pfn) {
+  struct vmsim_lru_hints *h = &lv->hints[lru];
+  vmsim_pfn_t *slot = &h->added[h->next_added];
+  h->next_added = h->next_added + 1 == VMSIM_LRU_SKIP ? 0 : h->next_added + 1;
+  if (*slot != VMSIM_PFN_NONE) {
+    struct vmsim_page *older = &lv->sim->mem_map[*slot];
+    if (vmsim_page_test(older, VMSIM_PG_lru) && page_lru(older) == lru)
+      older->private = pfn;
+  }
+  *slot = pfn;
+  page->private = VMSIM_PFN_NONE;
+}
+
 static void lru_insert(vmsim_lruvec *lv, unsigned lru, struct vmsim_page *page, bool tail) {
   vmsim_pfn_t pfn = vmsim__page_to_pfn(lv->sim, page);
   assert(lru < lv->ops->nr_lists && !vmsim_page_test(page, VMSIM_PG_lru));
   unisolate(lv, page);
-  if (tail)
+  if (tail) {
     vmsim_list_add_tail(lv->sim->mem_map, &lv->lists[lru], pfn);
-  else
+    page->private = VMSIM_PFN_NONE;
+  } else {
     vmsim_list_add(lv->sim->mem_map, &lv->lists[lru], pfn);
+    note_added(lv, lru, page, pfn);
+  }
   vmsim_page_set(page, VMSIM_PG_lru);
   /* PG_active says which side of the LRU a page is on, as in the kernel:
    * it follows the list's kind, so no policy has to keep it in step. */
@@ -55,7 +89,7 @@ static void lru_insert(vmsim_lruvec *lv, unsigned lru, struct vmsim_page *page, 
     vmsim_page_set(page, VMSIM_PG_active);
   else
     vmsim_page_clear(page, VMSIM_PG_active);
-  page->private = lru;
+  set_page_lru(page, lru);
   account(lv, lru, page, 1);
 }
 
@@ -67,17 +101,10 @@ void vmsim_lru_add_tail(vmsim_lruvec *lv, unsigned lru, struct vmsim_page *page)
   lru_insert(lv, lru, page, true);
 }
 
-/*
- * Hints for a scan that took `page` from the tail of its list: reclaim
- * (isolation, the active list's aging) scans from the tail, so the pages
- * before it are likely the next to go. The one after next (whose struct
- * the previous tail's departure fetched) gets its PTE and swap slot
- * fetched now, two pages ahead of their rmap walk and swap_duplicate, and
- * the page before it its struct: the work on a page found referenced is
- * too short to hide a miss started one page ahead. The list is a chain, so
- * the structs come one hop a page. Hints only: they change nothing.
- */
-static void scan_ahead(vmsim_sim *sim, vmsim_pfn_t prev) {
+/* The chain's hints, for pages without skip links: the page two ahead of
+ * the one taken (whose struct the previous departure fetched) gets its PTE
+ * and swap slot fetched, the page three ahead its struct. */
+static void scan_ahead_chain(vmsim_sim *sim, vmsim_pfn_t prev) {
   if (prev == VMSIM_PFN_NONE)
     return;
   const struct vmsim_page *next = &sim->mem_map[prev];
@@ -91,14 +118,47 @@ static void scan_ahead(vmsim_sim *sim, vmsim_pfn_t prev) {
     __builtin_prefetch(&sim->mem_map[after->lru_prev]);
 }
 
+/*
+ * Hints for a scan that took `page` from the tail of list `lru`: reclaim
+ * (isolation, the active list's aging) scans from the tail, so the pages
+ * before it are likely the next to go. The list is a chain, one dependent
+ * host miss a page if followed; instead the page's skip link (note_added())
+ * names the page VMSIM_LRU_SKIP places ahead, whose struct is fetched now,
+ * and the page fetched so VMSIM_LRU_PTE_AHEAD departures ago, whose struct
+ * has arrived, gets its PTE and swap slot fetched: many misses in flight at
+ * once, none waiting for another. Without links (a page added at the tail,
+ * a list too short) the chain's hints stand in. Hints only: a link made
+ * stale by a page leaving from the middle costs a wasted fetch, no more.
+ */
+static void scan_ahead(vmsim_lruvec *lv, unsigned lru, const struct vmsim_page *page) {
+  vmsim_sim *sim = lv->sim;
+  struct vmsim_lru_hints *h = &lv->hints[lru];
+  vmsim_pfn_t *slot = &h->fetched[h->next_fetched];
+  h->next_fetched = h->next_fetched + 1 == VMSIM_LRU_PTE_AHEAD ? 0 : h->next_fetched + 1;
+  vmsim_pfn_t skip = page->private < sim->nr_pages ? page->private : VMSIM_PFN_NONE;
+  vmsim_pfn_t due = *slot; /* fetched VMSIM_LRU_PTE_AHEAD departures ago */
+  *slot = skip;
+  if (skip != VMSIM_PFN_NONE)
+    __builtin_prefetch(&sim->mem_map[skip]);
+  if (due == VMSIM_PFN_NONE) {
+    scan_ahead_chain(sim, page->lru_prev);
+    return;
+  }
+  const struct vmsim_page *after = &sim->mem_map[due];
+  vmsim__rmap_prefetch(sim, after);
+  if (vmsim_page_test(after, VMSIM_PG_swapcache))
+    vmsim__swap_prefetch(sim, after->swap);
+}
+
 void vmsim_lru_del(vmsim_lruvec *lv, struct vmsim_page *page) {
   if (vmsim_page_test_and_clear(page, VMSIM_PG_lru)) {
-    unsigned lru = page->private;
+    unsigned lru = page_lru(page);
     if (page->lru_next == VMSIM_PFN_NONE) /* the tail: a scan, most likely */
-      scan_ahead(lv->sim, page->lru_prev);
+      scan_ahead(lv, lru, page);
     vmsim_list_del(lv->sim->mem_map, &lv->lists[lru], vmsim__page_to_pfn(lv->sim, page));
     account(lv, lru, page, -1);
     page->private = 0;
+    set_page_lru(page, 0);
   }
   unisolate(lv, page);
 }
@@ -108,7 +168,7 @@ void vmsim_lru_move(vmsim_lruvec *lv, struct vmsim_page *page, unsigned lru, boo
   lru_insert(lv, lru, page, tail);
 }
 
-unsigned vmsim_page_lru(const struct vmsim_page *page) { return page->private; }
+unsigned vmsim_page_lru(const struct vmsim_page *page) { return page_lru(page); }
 
 int vmsim_lru_isolate(vmsim_lruvec *lv, vmsim_scan_control *sc, struct vmsim_page *page) {
   vmsim_sim *sim = lv->sim;
@@ -214,8 +274,13 @@ int vmsim__lruvecs_init(vmsim_sim *sim, const vmsim_policy_ops *ops) {
     lv->sim = sim;
     lv->node = &sim->nodes[nid];
     lv->ops = ops;
-    for (unsigned i = 0; i < VMSIM_MAX_LRU_LISTS; i++)
+    for (unsigned i = 0; i < VMSIM_MAX_LRU_LISTS; i++) {
       vmsim_list_init(&lv->lists[i]);
+      for (unsigned j = 0; j < VMSIM_LRU_SKIP; j++)
+        lv->hints[i].added[j] = VMSIM_PFN_NONE;
+      for (unsigned j = 0; j < VMSIM_LRU_PTE_AHEAD; j++)
+        lv->hints[i].fetched[j] = VMSIM_PFN_NONE;
+    }
     if (ops->node_state_size && !(lv->state = vmsim__calloc(1, ops->node_state_size)))
       return VMSIM_ENOMEM;
     int err = ops->init(lv, lv->state);
