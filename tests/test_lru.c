@@ -142,11 +142,63 @@ static void test_scan_with_stale_and_corrupt_links(void **state) {
   assert_sim_consistent(f->sim);
 }
 
+/* Take `n` pages from the tail of list 0. */
+static void depart(struct fixture *f, unsigned n) {
+  const vmsim_list *list = &f->lv->lists[0];
+  while (n--)
+    vmsim_lru_del(f->lv, &f->sim->mem_map[list->tail]);
+}
+
+/*
+ * Whether the links are used: each departure checks the link taken
+ * VMSIM_LRU_SKIP departures earlier against the page leaving, +1 if it
+ * named it, -1 if it named another, nothing without a link (the first
+ * VMSIM_LRU_SKIP departures); within +-VMSIM_LRU_TRUST_MAX.
+ */
+static void test_link_trust(void **state) {
+  struct fixture *f = *state;
+  const unsigned K = VMSIM_LRU_SKIP;
+  assert_int_equal(K, 12); /* the counts below are worked out for 12 */
+  const struct vmsim_lru_hints *h = &f->lv->hints[0];
+  for (unsigned i = 0; i < NR; i++)
+    vmsim_lru_add(f->lv, 0, f->pages[i]);
+  /* Pages 12..35 move to the head (as exact LRU moves an accessed page),
+   * as adds 48..71: page 36 + j (add 36 + j) links to page 12 + j, page
+   * 12 + j (add 48 + j) to page 24 + j, for j < 12. From the tail the
+   * list is now 0..11, 36..47, 12..35. */
+  for (unsigned i = 12; i < 36; i++)
+    vmsim_lru_move(f->lv, f->pages[i], 0, false);
+  /* Departures 0..11 (pages 0..11) have no earlier link to check. */
+  depart(f, 12);
+  assert_int_equal(h->trust, 0);
+  /* Departures 12..23 (pages 36..47) check the links of pages 0..11,
+   * made before the move: pages 12..23, not the pages leaving. */
+  depart(f, 12);
+  assert_int_equal(h->trust, -12);
+  /* Departures 24..35 (pages 12..23) check the links of pages 36..47,
+   * which name them; departures 36..47 (pages 24..35) those of pages
+   * 12..23, which name them too. */
+  depart(f, 12);
+  assert_int_equal(h->trust, 0);
+  depart(f, 12);
+  assert_int_equal(h->trust, 12);
+  assert_int_equal(f->lv->lists[0].nr, 0);
+
+  /* A long steady run saturates at VMSIM_LRU_TRUST_MAX. */
+  for (unsigned round = 0; round < 2; round++) {
+    for (unsigned i = 0; i < NR; i++)
+      vmsim_lru_add(f->lv, 0, f->pages[i]);
+    depart(f, NR);
+  }
+  assert_int_equal(h->trust, VMSIM_LRU_TRUST_MAX);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_list_index_in_flags, setup, teardown),
       cmocka_unit_test_setup_teardown(test_skip_links, setup, teardown),
       cmocka_unit_test_setup_teardown(test_scan_with_stale_and_corrupt_links, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_link_trust, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

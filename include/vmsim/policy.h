@@ -17,7 +17,8 @@
  * The state of a policy lives per NUMA node, in the node's lruvec: the core
  * allocates `node_state_size` zeroed bytes for each node and passes them to
  * every callback. Each page on the policy's lists also has 8 bytes of its
- * own, `page->policy`.
+ * own, `page->policy`. A listed page's links (`lru_next`, `lru_prev`) and
+ * `private` (a scan hint) are the core's: read the links, write neither.
  *
  * How a policy learns about references: the way a kernel does. Hardware
  * sets the accessed bit in the PTEs; a policy asks vmsim_page_referenced()

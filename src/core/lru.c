@@ -44,6 +44,9 @@ static void unisolate(vmsim_lruvec *lv, struct vmsim_page *page) {
 _Static_assert(VMSIM_NR_PAGEFLAGS <= VMSIM_PAGE_LRU_SHIFT, "page flags overlap the list index");
 _Static_assert(VMSIM_MAX_LRU_LISTS <= (VMSIM_PAGE_LRU_MASK >> VMSIM_PAGE_LRU_SHIFT) + 1,
                "the list index does not fit its bits of the page flags");
+_Static_assert((VMSIM_LRU_RING & (VMSIM_LRU_RING - 1)) == 0 && VMSIM_LRU_RING > VMSIM_LRU_SKIP &&
+                   VMSIM_LRU_SKIP > VMSIM_LRU_PTE_LAG,
+               "the hint rings: a power of two, longer than the links reach");
 
 static unsigned page_lru(const struct vmsim_page *page) {
   return (page->flags & VMSIM_PAGE_LRU_MASK) >> VMSIM_PAGE_LRU_SHIFT;
@@ -60,14 +63,14 @@ static void set_page_lru(struct vmsim_page *page, unsigned lru) {
  */
 static void note_added(vmsim_lruvec *lv, unsigned lru, struct vmsim_page *page, vmsim_pfn_t pfn) {
   struct vmsim_lru_hints *h = &lv->hints[lru];
-  vmsim_pfn_t *slot = &h->added[h->next_added];
-  h->next_added = h->next_added + 1 == VMSIM_LRU_SKIP ? 0 : h->next_added + 1;
-  if (*slot != VMSIM_PFN_NONE) {
-    struct vmsim_page *older = &lv->sim->mem_map[*slot];
-    if (vmsim_page_test(older, VMSIM_PG_lru) && page_lru(older) == lru)
-      older->private = pfn;
+  uint32_t n = h->nr_added++;
+  vmsim_pfn_t older = h->added[(n - VMSIM_LRU_SKIP) % VMSIM_LRU_RING];
+  if (older != VMSIM_PFN_NONE) {
+    struct vmsim_page *p = &lv->sim->mem_map[older];
+    if (vmsim_page_test(p, VMSIM_PG_lru) && page_lru(p) == lru)
+      p->private = pfn;
   }
-  *slot = pfn;
+  h->added[n % VMSIM_LRU_RING] = pfn;
   page->private = VMSIM_PFN_NONE;
 }
 
@@ -119,43 +122,59 @@ static void scan_ahead_chain(vmsim_sim *sim, vmsim_pfn_t prev) {
 }
 
 /*
- * Hints for a scan that took `page` from the tail of list `lru`: reclaim
- * (isolation, the active list's aging) scans from the tail, so the pages
- * before it are likely the next to go. The list is a chain, one dependent
- * host miss a page if followed; instead the page's skip link (note_added())
- * names the page VMSIM_LRU_SKIP places ahead, whose struct is fetched now,
- * and the page fetched so VMSIM_LRU_PTE_AHEAD departures ago, whose struct
- * has arrived, gets its PTE and swap slot fetched: many misses in flight at
- * once, none waiting for another. Without links (a page added at the tail,
- * a list too short) the chain's hints stand in. Hints only: a link made
- * stale by a page leaving from the middle costs a wasted fetch, no more.
+ * Hints for a scan that took `page` (frame `pfn`) from the tail of list
+ * `lru`: reclaim (isolation, the active list's aging) scans from the tail,
+ * so the pages before it are likely the next to go. The list is a chain,
+ * one dependent host miss a page if followed; instead the page's skip link
+ * (note_added()) names the page VMSIM_LRU_SKIP places ahead, whose struct
+ * is fetched now, and the page so named VMSIM_LRU_PTE_LAG departures ago,
+ * whose struct has arrived, gets its PTE and swap slot fetched: a dozen
+ * misses in flight at once, none waiting for another.
+ *
+ * A link is right when the list's order near the tail is the order pages
+ * were added in, as with FIFO-like lists (fifo, clock, the inactive and
+ * active lists of twolist and fivelist, where a page once added leaves
+ * from the tail). A policy that moves pages about (exact LRU moves every
+ * accessed page to the head) leaves links to pages no longer ahead. So
+ * each departure checks the link taken VMSIM_LRU_SKIP departures ago
+ * against the page leaving now, and while more links were wrong than
+ * right lately, the chain's hints stand in (as they do for pages with no
+ * link: added at the tail, or on a short list). Hints only: a wrong link
+ * costs a wasted fetch, no more.
  */
-static void scan_ahead(vmsim_lruvec *lv, unsigned lru, const struct vmsim_page *page) {
+static void scan_ahead(vmsim_lruvec *lv, unsigned lru, const struct vmsim_page *page,
+                       vmsim_pfn_t pfn) {
   vmsim_sim *sim = lv->sim;
   struct vmsim_lru_hints *h = &lv->hints[lru];
-  vmsim_pfn_t *slot = &h->fetched[h->next_fetched];
-  h->next_fetched = h->next_fetched + 1 == VMSIM_LRU_PTE_AHEAD ? 0 : h->next_fetched + 1;
+  uint32_t n = h->nr_departed++;
+  vmsim_pfn_t named = h->fetched[(n - VMSIM_LRU_SKIP) % VMSIM_LRU_RING];
+  vmsim_pfn_t due = h->fetched[(n - VMSIM_LRU_PTE_LAG) % VMSIM_LRU_RING];
   vmsim_pfn_t skip = page->private < sim->nr_pages ? page->private : VMSIM_PFN_NONE;
-  vmsim_pfn_t due = *slot; /* fetched VMSIM_LRU_PTE_AHEAD departures ago */
-  *slot = skip;
-  if (skip != VMSIM_PFN_NONE)
-    __builtin_prefetch(&sim->mem_map[skip]);
-  if (due == VMSIM_PFN_NONE) {
+  h->fetched[n % VMSIM_LRU_RING] = skip;
+  if (named == pfn)
+    h->trust += h->trust < VMSIM_LRU_TRUST_MAX;
+  else if (named != VMSIM_PFN_NONE)
+    h->trust -= h->trust > -VMSIM_LRU_TRUST_MAX;
+  if (h->trust < 0 || due == VMSIM_PFN_NONE) {
     scan_ahead_chain(sim, page->lru_prev);
     return;
   }
+  if (skip != VMSIM_PFN_NONE)
+    __builtin_prefetch(&sim->mem_map[skip]);
   const struct vmsim_page *after = &sim->mem_map[due];
   vmsim__rmap_prefetch(sim, after);
   if (vmsim_page_test(after, VMSIM_PG_swapcache))
     vmsim__swap_prefetch(sim, after->swap);
 }
 
-void vmsim_lru_del(vmsim_lruvec *lv, struct vmsim_page *page) {
+/* vmsim_lru_del(), inline in the calls that take a page off its list. */
+static ALWAYS_INLINE void lru_unlink(vmsim_lruvec *lv, struct vmsim_page *page) {
   if (vmsim_page_test_and_clear(page, VMSIM_PG_lru)) {
     unsigned lru = page_lru(page);
+    vmsim_pfn_t pfn = vmsim__page_to_pfn(lv->sim, page);
     if (page->lru_next == VMSIM_PFN_NONE) /* the tail: a scan, most likely */
-      scan_ahead(lv, lru, page);
-    vmsim_list_del(lv->sim->mem_map, &lv->lists[lru], vmsim__page_to_pfn(lv->sim, page));
+      scan_ahead(lv, lru, page, pfn);
+    vmsim_list_del(lv->sim->mem_map, &lv->lists[lru], pfn);
     account(lv, lru, page, -1);
     page->private = 0;
     set_page_lru(page, 0);
@@ -163,8 +182,10 @@ void vmsim_lru_del(vmsim_lruvec *lv, struct vmsim_page *page) {
   unisolate(lv, page);
 }
 
+void vmsim_lru_del(vmsim_lruvec *lv, struct vmsim_page *page) { lru_unlink(lv, page); }
+
 void vmsim_lru_move(vmsim_lruvec *lv, struct vmsim_page *page, unsigned lru, bool tail) {
-  vmsim_lru_del(lv, page);
+  lru_unlink(lv, page);
   lru_insert(lv, lru, page, tail);
 }
 
@@ -176,7 +197,7 @@ int vmsim_lru_isolate(vmsim_lruvec *lv, vmsim_scan_control *sc, struct vmsim_pag
     return VMSIM_EINVAL;
   if (vmsim_page_zonenum(page) > sc->reclaim_idx)
     return VMSIM_EAGAIN;
-  vmsim_lru_del(lv, page);
+  lru_unlink(lv, page);
   bool anon = page_is_anon(page);
   vmsim_page_set(page, VMSIM_PG_isolated);
   sim->vmstat[anon ? VMSIM_VM_nr_isolated_anon : VMSIM_VM_nr_isolated_file]++;
@@ -276,10 +297,8 @@ int vmsim__lruvecs_init(vmsim_sim *sim, const vmsim_policy_ops *ops) {
     lv->ops = ops;
     for (unsigned i = 0; i < VMSIM_MAX_LRU_LISTS; i++) {
       vmsim_list_init(&lv->lists[i]);
-      for (unsigned j = 0; j < VMSIM_LRU_SKIP; j++)
-        lv->hints[i].added[j] = VMSIM_PFN_NONE;
-      for (unsigned j = 0; j < VMSIM_LRU_PTE_AHEAD; j++)
-        lv->hints[i].fetched[j] = VMSIM_PFN_NONE;
+      for (unsigned j = 0; j < VMSIM_LRU_RING; j++)
+        lv->hints[i].added[j] = lv->hints[i].fetched[j] = VMSIM_PFN_NONE;
     }
     if (ops->node_state_size && !(lv->state = vmsim__calloc(1, ops->node_state_size)))
       return VMSIM_ENOMEM;

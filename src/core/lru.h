@@ -8,18 +8,23 @@
 #include "mm_types.h"
 
 /*
- * A list's scan hints (see scan_ahead() in lru.c): the last VMSIM_LRU_SKIP
- * pages added at its head, the oldest of which is linked to each new one,
- * and the last VMSIM_LRU_PTE_AHEAD pages a scan fetched ahead (the oldest
- * gets its PTE fetched at the next departure). Measured best on the
- * reclaim benchmark of 12 and 8: structs 12 pages ahead, PTEs 4.
+ * A list's scan hints (see scan_ahead() in lru.c): the last pages added at
+ * its head (the one added VMSIM_LRU_SKIP adds before a new one is linked
+ * to it); the links the last departures from its tail found (the struct
+ * of each was fetched, and its PTE is fetched VMSIM_LRU_PTE_LAG departures
+ * later); and how far the links can be trusted. Measured best on the
+ * reclaim benchmark: structs 12 pages ahead, PTEs 4.
  */
 #define VMSIM_LRU_SKIP 12
-#define VMSIM_LRU_PTE_AHEAD 8
+#define VMSIM_LRU_PTE_LAG 8
+#define VMSIM_LRU_TRUST_MAX 16
+#define VMSIM_LRU_RING 16 /* a power of two above VMSIM_LRU_SKIP */
 struct vmsim_lru_hints {
-  vmsim_pfn_t added[VMSIM_LRU_SKIP];
-  vmsim_pfn_t fetched[VMSIM_LRU_PTE_AHEAD];
-  uint8_t next_added, next_fetched; /* the oldest of each, replaced next */
+  vmsim_pfn_t added[VMSIM_LRU_RING];   /* by add number, mod VMSIM_LRU_RING */
+  vmsim_pfn_t fetched[VMSIM_LRU_RING]; /* by departure number, likewise */
+  uint32_t nr_added, nr_departed;
+  int32_t trust; /* links that named the page to leave VMSIM_LRU_SKIP departures
+                    later, less those that did not, within +-VMSIM_LRU_TRUST_MAX */
 };
 
 struct vmsim_lruvec {
