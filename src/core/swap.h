@@ -10,7 +10,8 @@
 #define SWAP_HAS_CACHE 0x8000u
 #define SWAP_MAP_MAX 0x7fffu
 
-/* One swap slot: all a swap-in needs, in one record (one host cache miss). */
+/* One swap slot: all a swap-in needs, in one record of 24 bytes (one host
+ * cache line, or two for the quarter of slots that straddle a boundary). */
 struct vmsim_swap_slot {
   uint64_t token; /* the contents as last written */
   uint64_t cache; /* swap cache: 0, pfn + 1, or a shadow (VMSIM_SHADOW_BIT) */
