@@ -56,12 +56,12 @@ static void set_page_lru(struct vmsim_page *page, unsigned lru) {
 }
 
 /*
- * `page` joins the head of `lru`: the page that joined VMSIM_LRU_SKIP adds
+ * Frame `pfn` joins the head of `lru`: the page that joined VMSIM_LRU_SKIP adds
  * ago, if still on the list, links to it. A scan from the tail that is
  * steady (pages leave from the tail in the order they joined) then finds
  * in each page it takes the page VMSIM_LRU_SKIP places ahead.
  */
-static void note_added(vmsim_lruvec *lv, unsigned lru, struct vmsim_page *page, vmsim_pfn_t pfn) {
+static void note_added(vmsim_lruvec *lv, unsigned lru, vmsim_pfn_t pfn) {
   struct vmsim_lru_hints *h = &lv->hints[lru];
   uint32_t n = h->nr_added++;
   vmsim_pfn_t older = h->added[(n - VMSIM_LRU_SKIP) % VMSIM_LRU_RING];
@@ -71,19 +71,18 @@ static void note_added(vmsim_lruvec *lv, unsigned lru, struct vmsim_page *page, 
       p->private = pfn;
   }
   h->added[n % VMSIM_LRU_RING] = pfn;
-  page->private = VMSIM_PFN_NONE;
 }
 
 static void lru_insert(vmsim_lruvec *lv, unsigned lru, struct vmsim_page *page, bool tail) {
   vmsim_pfn_t pfn = vmsim__page_to_pfn(lv->sim, page);
   assert(lru < lv->ops->nr_lists && !vmsim_page_test(page, VMSIM_PG_lru));
   unisolate(lv, page);
+  page->private = VMSIM_PFN_NONE; /* no link until a later add makes one */
   if (tail) {
     vmsim_list_add_tail(lv->sim->mem_map, &lv->lists[lru], pfn);
-    page->private = VMSIM_PFN_NONE;
   } else {
     vmsim_list_add(lv->sim->mem_map, &lv->lists[lru], pfn);
-    note_added(lv, lru, page, pfn);
+    note_added(lv, lru, pfn);
   }
   vmsim_page_set(page, VMSIM_PG_lru);
   /* PG_active says which side of the LRU a page is on, as in the kernel:
@@ -104,6 +103,14 @@ void vmsim_lru_add_tail(vmsim_lruvec *lv, unsigned lru, struct vmsim_page *page)
   lru_insert(lv, lru, page, true);
 }
 
+/* Fetch what reclaim reads of a page whose struct is cached: its PTE (the
+ * rmap walk) and its swap slot (swap_duplicate on unmap). */
+static ALWAYS_INLINE void fetch_for_reclaim(vmsim_sim *sim, const struct vmsim_page *page) {
+  vmsim__rmap_prefetch(sim, page);
+  if (vmsim_page_test(page, VMSIM_PG_swapcache))
+    vmsim__swap_prefetch(sim, page->swap);
+}
+
 /* The chain's hints, for pages without skip links: the page two ahead of
  * the one taken (whose struct the previous departure fetched) gets its PTE
  * and swap slot fetched, the page three ahead its struct. */
@@ -114,9 +121,7 @@ static void scan_ahead_chain(vmsim_sim *sim, vmsim_pfn_t prev) {
   if (next->lru_prev == VMSIM_PFN_NONE)
     return;
   const struct vmsim_page *after = &sim->mem_map[next->lru_prev];
-  vmsim__rmap_prefetch(sim, after);
-  if (vmsim_page_test(after, VMSIM_PG_swapcache))
-    vmsim__swap_prefetch(sim, after->swap);
+  fetch_for_reclaim(sim, after);
   if (after->lru_prev != VMSIM_PFN_NONE)
     __builtin_prefetch(&sim->mem_map[after->lru_prev]);
 }
@@ -161,10 +166,7 @@ static void scan_ahead(vmsim_lruvec *lv, unsigned lru, const struct vmsim_page *
   }
   if (skip != VMSIM_PFN_NONE)
     __builtin_prefetch(&sim->mem_map[skip]);
-  const struct vmsim_page *after = &sim->mem_map[due];
-  vmsim__rmap_prefetch(sim, after);
-  if (vmsim_page_test(after, VMSIM_PG_swapcache))
-    vmsim__swap_prefetch(sim, after->swap);
+  fetch_for_reclaim(sim, &sim->mem_map[due]);
 }
 
 /* vmsim_lru_del(), inline in the calls that take a page off its list. */
